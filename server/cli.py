@@ -1,0 +1,136 @@
+"""The `rkg` command: validate, build and query the graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from server.build import write_build
+from server.config import Settings
+from server.errors import InputError, RkgError
+from server.store import Result, load_store, run_query
+from server.terms import show
+from server.validation import validate
+
+EXIT_INVALID = 1
+
+_RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+_GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.load(
+        ontology=args.ontology, data=args.data, shapes=args.shapes, sources=getattr(args, "sources", None)
+    )
+    try:
+        return args.run(args, settings)
+    except RkgError as err:
+        print(f"rkg {args.command}: error: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    report, _ = validate(settings.layout, settings.sources)
+    print("\n".join(report.lines()))
+    return 0 if report.conforms else EXIT_INVALID
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    report, store = validate(settings.layout, settings.sources)
+    if not report.conforms:
+        print("\n".join(report.lines()))
+        print(f"rkg build: nothing written to {args.out}: the graph does not validate.", file=sys.stderr)
+        return EXIT_INVALID
+    for path in write_build(store, settings.layout.context, args.out):
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+    print(report.lines()[-1])
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    text = _query_text(args)
+    result = run_query(load_store(settings.layout), text)
+    sys.stdout.write(render(result, args.format))
+    return 0
+
+
+def render(result: Result, fmt: str) -> str:
+    """A query result as text: an aligned table, or a standard results / RDF serialisation."""
+    if isinstance(result, ox.QueryTriples):
+        return result.serialize(format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)).decode()
+    if fmt in _RESULT_FORMATS:
+        return result.serialize(format=_RESULT_FORMATS[fmt]).decode()
+    if isinstance(result, ox.QueryBoolean):
+        return f"{'true' if bool(result) else 'false'}\n"
+    names = [v.value for v in result.variables]
+    rows = [[show(solution[name]) for name in names] for solution in result]
+    return table(names, rows)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with aligned columns and a row count."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(out) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+
+
+def _query_text(args: argparse.Namespace) -> str:
+    if args.file is not None:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(args.file, f"cannot be read: {err.strerror or err}") from None
+        except UnicodeDecodeError as err:
+            raise InputError(args.file, f"not valid UTF-8 ({err.reason})") from None
+    if not args.query:
+        raise RkgError("give a query as text or with --file FILE")
+    return args.query
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--ontology", type=Path, help="ontology folder (default: the repository's; env RKG_ONTOLOGY)")
+    common.add_argument("--data", type=Path, help="data folder (default: the repository's; env RKG_DATA)")
+    common.add_argument("--shapes", type=Path, help="SHACL shapes folder (default: the repository's; env RKG_SHAPES)")
+    sources = argparse.ArgumentParser(add_help=False)
+    sources.add_argument(
+        "--sources", type=Path, help="folder of the local source texts, to verify every quote (env RKG_SOURCES)"
+    )
+    parser = argparse.ArgumentParser(prog="rkg", description="Validate, build and query repatriation-kg.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", parents=[common, sources], help="check the graph against the SHACL shapes")
+    p.set_defaults(run=_validate)
+    p = sub.add_parser("build", parents=[common, sources], help="validate, then write dumps in every format")
+    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    p.set_defaults(run=_build)
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query over the graph")
+    p.add_argument("query", nargs="?", help="the query text (or use --file)")
+    p.add_argument("--file", "-f", type=Path, help="read the query from this file")
+    p.add_argument(
+        "--format",
+        default="table",
+        choices=["table", *_RESULT_FORMATS, *_GRAPH_FORMATS],
+        help="table (default), csv, tsv, json, xml; for CONSTRUCT/DESCRIBE: turtle, ntriples, jsonld, rdfxml",
+    )
+    p.set_defaults(run=_query)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The graph held in an embedded Oxigraph store, and its conversion for rdflib-based tools."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+import rdflib
+
+from server.errors import RkgError
+from server.project import PREFIXES, Layout
+from server.rdffiles import parse_files
+
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def load_store(layout: Layout) -> ox.Store:
+    """An in-memory store with every ontology and data file in its own named graph."""
+    store = ox.Store()
+    store.extend(parse_files(layout.graph_files()))
+    return store
+
+
+def union_triples(store: ox.Store) -> set[ox.Triple]:
+    """The triples of all named graphs together (the graph users query)."""
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in store}
+
+
+def to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
+    """Copy triples into an rdflib Graph (pySHACL and the JSON-LD writer need one)."""
+    graph = rdflib.Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, replace=True)
+    return graph
+
+
+def run_query(store: ox.Store, query: str) -> Result:
+    """Evaluate a SPARQL query over the union of all graphs; the project's prefixes are predeclared."""
+    try:
+        return store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+    except SyntaxError as err:
+        raise RkgError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError) as err:
+        raise RkgError(f"SPARQL evaluation error: {err}") from None
