@@ -7,10 +7,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyld.jsonld
 import pyoxigraph as ox
 
 from server.project import PREFIXES
-from server.store import to_rdflib, union_triples
+from server.store import union_triples
 
 NAME = "repatriation-kg"
 CONTEXT_FILE = "context.jsonld"
@@ -26,8 +27,10 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
 
 
 def jsonld(triples: list[ox.Triple], context: dict, context_ref: str) -> bytes:
-    """Compacted JSON-LD whose @context is the reference `context_ref` to the given context."""
-    doc = json.loads(to_rdflib(triples).serialize(format="json-ld", context=context, indent=1))
+    """Compacted JSON-LD (PyLD, a conforming JSON-LD 1.1 processor) whose @context refers to `context_ref`."""
+    nquads = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+    expanded = pyld.jsonld.from_rdf(nquads, {"format": "application/n-quads", "useNativeTypes": True})
+    doc = pyld.jsonld.compact(expanded, {"@context": context})
     doc["@context"] = context_ref
     return json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,10 +35,16 @@ _GRAPH_FORMATS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.load(
-        ontology=args.ontology, data=args.data, shapes=args.shapes, sources=getattr(args, "sources", None)
-    )
+    logging.getLogger("rdflib").setLevel(logging.ERROR)  # ill-typed literals are reported by the shapes instead
     try:
+        settings = Settings.load(
+            ontology=args.ontology,
+            data=args.data,
+            shapes=args.shapes,
+            sources=getattr(args, "sources", None),
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
         return args.run(args, settings)
     except RkgError as err:
         print(f"rkg {args.command}: error: {err}", file=sys.stderr)
@@ -59,6 +66,22 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     for path in write_build(store, settings.layout.context, args.out):
         print(f"wrote {path} ({path.stat().st_size} bytes)")
     print(report.lines()[-1])
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    report, store = validate(settings.layout, settings.sources)
+    if not report.conforms:
+        print("\n".join(report.lines()))
+        print("rkg serve: refusing to start: the graph does not validate.", file=sys.stderr)
+        return EXIT_INVALID
+    print(report.lines()[-1])
+    print(f"serving http://{settings.host}:{settings.port}/sparql")
+    uvicorn.run(create_app(store, report.triples), host=settings.host, port=settings.port, log_level="info")
     return 0
 
 
@@ -129,6 +152,10 @@ def _parser() -> argparse.ArgumentParser:
         help="table (default), csv, tsv, json, xml; for CONSTRUCT/DESCRIBE: turtle, ntriples, jsonld, rdfxml",
     )
     p.set_defaults(run=_query)
+    p = sub.add_parser("serve", parents=[common, sources], help="validate, then serve the SPARQL endpoint")
+    p.add_argument("--host", help="interface to bind (default 127.0.0.1; env RKG_HOST)")
+    p.add_argument("--port", type=int, help="port (default 8000; env RKG_PORT)")
+    p.set_defaults(run=_serve)
     return parser
 
 

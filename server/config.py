@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from server.errors import RkgError
 from server.project import ROOT, Layout
+
+# Each setting: the environment variable that sets it, and how its text is parsed.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "ontology": ("RKG_ONTOLOGY", Path),
+    "data": ("RKG_DATA", Path),
+    "shapes": ("RKG_SHAPES", Path),
+    "sources": ("RKG_SOURCES", Path),
+    "host": ("RKG_HOST", str),
+    "port": ("RKG_PORT", int),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the graph comes from and how it is checked. Every field has a safe default."""
+    """Where the graph comes from, how it is checked and how it is served. Every field has a safe default."""
 
-    ontology: Path = field(default=ROOT / "ontology", metadata={"env": "RKG_ONTOLOGY"})
-    data: Path = field(default=ROOT / "data", metadata={"env": "RKG_DATA"})
-    shapes: Path = field(default=ROOT / "shapes", metadata={"env": "RKG_SHAPES"})
-    sources: Path | None = field(default=None, metadata={"env": "RKG_SOURCES"})
+    ontology: Path = ROOT / "ontology"
+    data: Path = ROOT / "data"
+    shapes: Path = ROOT / "shapes"
+    sources: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
 
     @property
     def layout(self) -> Layout:
@@ -29,7 +42,14 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            if f.metadata["env"] in env:
-                values[f.name] = Path(env[f.metadata["env"]])
-        values.update({k: Path(v) if isinstance(v, str) else v for k, v in overrides.items() if v is not None})
+            name, parse = ENVIRONMENT[f.name]
+            raw = overrides.get(f.name)
+            if raw is None and name in env:
+                raw = env[name]
+            if raw is None:
+                continue
+            try:
+                values[f.name] = parse(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                raise RkgError(f"setting {f.name} ({name}): {raw!r} is not a valid {parse.__name__}") from None
         return replace(cls(), **values)

@@ -1,0 +1,16 @@
+# Invalid example for shp:Evidence-source: Evidence pointing at a web page rather than a local text.
+#+ shape: shp:Evidence-source
+#+ focus: ex:evidence-exact
+#+ path: oa:hasSource
+#+ also: shp:QuotedClaim-ownSource
+PREFIX ex: <http://example.org/rkg/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+DELETE DATA { ex:evidence-exact oa:hasSource ex:text-a } ;
+INSERT DATA { ex:evidence-exact oa:hasSource ex:page-b }

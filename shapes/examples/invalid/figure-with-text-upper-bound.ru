@@ -1,0 +1,16 @@
+# Invalid example for shp:Quantity-upper: An upper bound that is not an integer.
+#+ shape: shp:Quantity-upper
+#+ focus: ex:claim-around
+#+ path: rep:upperBound
+#+ also: shp:Bounds-lower shp:Bounds-upper
+PREFIX ex: <http://example.org/rkg/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+DELETE DATA { ex:claim-around rep:upperBound 660 } ;
+INSERT DATA { ex:claim-around rep:upperBound "660" }

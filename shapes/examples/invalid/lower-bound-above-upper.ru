@@ -1,0 +1,16 @@
+# Invalid example for shp:Bounds-lower: Bounds in the wrong order.
+#+ shape: shp:Bounds-lower
+#+ focus: ex:claim-around
+#+ path: rep:lowerBound
+#+ also: shp:HedgeBoundsShape
+PREFIX ex: <http://example.org/rkg/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+DELETE DATA { ex:claim-around rep:lowerBound 540 } ;
+INSERT DATA { ex:claim-around rep:lowerBound 700 }
