@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.errors import RkgError
-from server.sparql import GRAPH_TYPES, RESULT_TYPES, ProtocolError, pick, query_from_form, single_query
+from server.formats import GRAPH_TYPES, RESULT_TYPES
+from server.sparql import ProtocolError, pick, query_from_form, single_query
 from server.store import run_query
 
 

@@ -13,24 +13,12 @@ import pyoxigraph as ox
 from server.build import write_build
 from server.config import Settings
 from server.errors import InputError, RkgError
+from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
 from server.store import Result, load_store, run_query
 from server.terms import show
 from server.validation import validate
 
 EXIT_INVALID = 1
-
-_RESULT_FORMATS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
-_GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,10 +82,11 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
 
 def render(result: Result, fmt: str) -> str:
     """A query result as text: an aligned table, or a standard results / RDF serialisation."""
+    media = SHORT_NAMES.get(fmt, "")
     if isinstance(result, ox.QueryTriples):
-        return result.serialize(format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)).decode()
-    if fmt in _RESULT_FORMATS:
-        return result.serialize(format=_RESULT_FORMATS[fmt]).decode()
+        return result.serialize(format=GRAPH_TYPES.get(media, ox.RdfFormat.TURTLE)).decode()
+    if media in RESULT_TYPES:
+        return result.serialize(format=RESULT_TYPES[media]).decode()
     if isinstance(result, ox.QueryBoolean):
         return f"{'true' if bool(result) else 'false'}\n"
     names = [v.value for v in result.variables]
@@ -148,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format",
         default="table",
-        choices=["table", *_RESULT_FORMATS, *_GRAPH_FORMATS],
+        choices=["table", *SHORT_NAMES],
         help="table (default), csv, tsv, json, xml; for CONSTRUCT/DESCRIBE: turtle, ntriples, jsonld, rdfxml",
     )
     p.set_defaults(run=_query)
