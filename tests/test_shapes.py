@@ -55,6 +55,15 @@ def test_valid_example_conforms():
     assert check(example_store()) == []
 
 
+def test_every_named_shape_explains_itself():
+    graph = shapes()
+    named = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef) and str(s).startswith(PREFIXES["shp"])}
+    assert len(named) > 50
+    assert [str(s) for s in named if graph.value(s, SH.name) is None] == []
+    reporting = {s for s in named if graph.value(s, SH.message) is not None}
+    assert [str(s) for s in reporting if graph.value(s, SH.severity) is None] == []
+
+
 def test_every_shape_with_a_message_has_an_invalid_example():
     named = {str(s) for s in shapes().subjects(SH.message, None) if isinstance(s, rdflib.URIRef)}
     covered = {expand(expectation(p)["shape"]) for p in INVALID}
@@ -69,5 +78,7 @@ def test_invalid_example_fails_for_the_stated_reason(example: Path):
     results = check(store)
     shape, focus = expand(expected["shape"]), expand(expected["focus"])
     assert any(r.shape == shape and r.focus == focus and r.path == expected.get("path") for r in results), results
+    message = str(shapes().value(rdflib.URIRef(shape), SH.message))
+    assert all(r.message == message for r in results if r.shape == shape), "results carry the curator's message"
     also = {expand(name) for name in expected.get("also", "").split()}
     assert {r.shape for r in results} == {shape} | also, "the example breaks only its rule (and those under #+ also)"
