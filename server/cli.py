@@ -61,15 +61,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.site import build_site
 
-    report, store = validate(settings.layout, settings.sources)
-    if not report.conforms:
-        print("\n".join(report.lines()))
-        print("rkg serve: refusing to start: the graph does not validate.", file=sys.stderr)
-        return EXIT_INVALID
-    print(report.lines()[-1])
-    print(f"serving http://{settings.host}:{settings.port}/sparql")
-    uvicorn.run(create_app(store, report.triples), host=settings.host, port=settings.port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    site = build_site(settings)
+    print(f"{site.triples} triples, data version {site.version}; serving http://{settings.host}:{settings.port}/sparql")
+    uvicorn.run(create_app(site), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     return 0
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from server.errors import RkgError
-from server.project import ROOT, Layout
+from server.project import BASE_IRI, ROOT, Layout
 
 # Each setting: the environment variable that sets it, and how its text is parsed.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
@@ -18,6 +18,15 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "sources": ("RKG_SOURCES", Path),
     "host": ("RKG_HOST", str),
     "port": ("RKG_PORT", int),
+    "base_iri": ("RKG_BASE_IRI", str),
+    "query_timeout": ("RKG_QUERY_TIMEOUT", float),
+    "result_cap": ("RKG_RESULT_CAP", int),
+    "max_body": ("RKG_MAX_BODY", int),
+    "workers": ("RKG_WORKERS", int),
+    "cors_origins": ("RKG_CORS_ORIGINS", lambda text: tuple(o.strip() for o in text.split(",") if o.strip())),
+    "service_allowlist": ("RKG_SERVICE_ALLOWLIST", lambda text: tuple(u.strip() for u in text.split(",") if u.strip())),
+    "store_path": ("RKG_STORE", Path),
+    "max_depth": ("RKG_MAX_DEPTH", int),
 }
 
 
@@ -31,6 +40,15 @@ class Settings:
     sources: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    base_iri: str = BASE_IRI  # the public base of the data's IRIs; the server answers for its paths
+    query_timeout: float = 10.0  # seconds; a request may ask for less with ?timeout=
+    result_cap: int = 10_000  # rows (or triples) per result; more are cut with a notice
+    max_body: int = 1_000_000  # bytes of a POST body
+    workers: int = 3  # query worker processes; a runaway query occupies one until its timeout
+    cors_origins: tuple[str, ...] = ("*",)  # origins allowed to read with CORS
+    service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
+    store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
+    max_depth: int = 64  # deepest nesting of groups a query may use
 
     @property
     def layout(self) -> Layout:
@@ -51,5 +69,9 @@ class Settings:
             try:
                 values[f.name] = parse(raw) if isinstance(raw, str) else raw
             except ValueError:
-                raise RkgError(f"setting {f.name} ({name}): {raw!r} is not a valid {parse.__name__}") from None
+                raise RkgError(f"setting {f.name} ({name}): {raw!r} is not valid") from None
+        numbers = {k: values.get(k, getattr(cls, k)) for k in ("query_timeout", "result_cap", "max_body", "workers")}
+        for key, number in numbers.items():
+            if not number > 0:
+                raise RkgError(f"setting {key} ({ENVIRONMENT[key][0]}) must be positive, not {number!r}")
         return replace(cls(), **values)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -43,3 +45,25 @@ def run_query(store: ox.Store, query: str) -> Result:
         raise RkgError(f"SPARQL syntax error: {err}") from None
     except (OSError, ValueError) as err:
         raise RkgError(f"SPARQL evaluation error: {err}") from None
+
+
+def data_version(layout: Layout) -> str:
+    """A short hash of every ontology and data file: the version (and HTTP ETag) of the served data."""
+    digest = hashlib.sha256()
+    for path, graph in layout.graph_files():
+        digest.update(graph.value.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def persistent_store(path: Path, quads: ox.Store, version: str) -> ox.Store:
+    """An on-disk store at `path` holding `quads`; reloaded only when the data version changed."""
+    marker = path / "rkg-data-version"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == version:
+        return ox.Store(str(path))
+    path.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(path))
+    store.clear()
+    store.bulk_extend(quads)
+    store.flush()
+    marker.write_text(version, encoding="utf-8")
+    return store

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import uvicorn
 
+from server.config import Settings
 from server.project import ROOT, Layout
 from server.validation import Report, validate
 
@@ -46,3 +52,32 @@ def rows(store: ox.Store, query: str) -> list[dict[str, str]]:
     result = run_query(store, query)
     names = [v.value for v in result.variables]
     return [{n: s[n].value for n in names if s[n] is not None} for s in result]
+
+
+@contextmanager
+def serving(**settings: object) -> Iterator[str]:
+    """A real server (validated site, query workers, uvicorn) on a free loopback port; yields its base URL."""
+    from server.app import create_app
+    from server.site import build_site
+
+    site = build_site(Settings.load(environ={}, **settings))
+    server = uvicorn.Server(uvicorn.Config(create_app(site), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The repository's graph served with the default settings but a short query timeout."""
+    with serving(query_timeout=3.0, workers=3) as url:
+        yield url

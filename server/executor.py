@@ -1,0 +1,185 @@
+"""Evaluating untrusted queries in worker processes that can be killed: a hard timeout that really stops
+the work, and an engine crash (deep recursion) that cannot take the server down.
+
+The parent keeps a fixed number of workers. Each request takes a free worker, sends it the job and waits
+on the worker's pipe from the event loop (no thread is blocked). When the deadline passes, the worker is
+killed and a fresh one started in the background; other requests keep being served by the other workers.
+Workers open the store themselves (spawn start method: nothing is inherited from the threaded server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing as mp
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from server.errors import RkgError
+from server.results import Written, write
+
+log = logging.getLogger(__name__)
+_CONTEXT = mp.get_context("spawn")
+
+
+class QueryTimeout(RkgError):
+    """The query ran past its time limit and was stopped (HTTP 503)."""
+
+
+class QueryFailed(RkgError):
+    """The engine rejected or could not evaluate the query (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class StoreSource:
+    """How a worker opens the store: an N-Quads snapshot loaded in memory, or an on-disk store read-only."""
+
+    path: Path
+    on_disk: bool = False
+
+    def open(self) -> ox.Store:
+        if self.on_disk:
+            return ox.Store.read_only(str(self.path))
+        store = ox.Store()
+        store.bulk_load(path=str(self.path), format=ox.RdfFormat.N_QUADS)
+        return store
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    media_type: str
+    cap: int
+    prefixes: dict[str, str]
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+def evaluate(store: ox.Store, job: Job) -> Written:
+    """Run one job on a store and serialise its result (also usable in-process, for tests and benchmarks)."""
+    options: dict[str, object] = {"prefixes": job.prefixes}
+    if job.default_graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return write(store.query(job.query, **options), job.media_type, job.cap)
+
+
+def _worker_main(source: StoreSource, conn: Connection) -> None:
+    store = source.open()
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", evaluate(store, job)))
+        except SyntaxError as err:
+            conn.send(("error", f"SPARQL syntax error: {err}"))
+        except (OSError, ValueError, TypeError, RuntimeError) as err:
+            conn.send(("error", f"the query could not be evaluated: {err}"))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    started: float = field(default_factory=time.monotonic)
+
+
+class QueryPool:
+    """A fixed-size pool of killable query workers."""
+
+    def __init__(self, source: StoreSource, size: int):
+        self.source = source
+        self.size = size
+        self._free: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self.replaced = 0
+
+    async def start(self) -> None:
+        self._free = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        workers = await asyncio.gather(*(loop.run_in_executor(None, self._spawn) for _ in range(self.size)))
+        for worker in workers:
+            self._free.put_nowait(worker)
+
+    async def close(self) -> None:
+        for worker in list(self._all):
+            self._stop(worker)
+
+    async def run(self, job: Job, timeout: float) -> Written:
+        """Evaluate `job`, waiting at most `timeout` seconds in all (queueing included)."""
+        assert self._free is not None, "the pool is not started"
+        deadline = time.monotonic() + timeout
+        try:
+            worker = await asyncio.wait_for(self._free.get(), timeout)
+        except TimeoutError:
+            raise QueryTimeout(f"no query worker became free within {timeout:g} s; try again later") from None
+        try:
+            worker.conn.send(job)
+            reply = await self._reply(worker, max(deadline - time.monotonic(), 0.0))
+        except TimeoutError:
+            self._replace(worker)
+            raise QueryTimeout(f"the query was stopped after {timeout:g} s (the time limit)") from None
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise QueryFailed(
+                "the query engine stopped while evaluating this query (for example on very deep nesting); "
+                "the query was not completed"
+            ) from None
+        self._free.put_nowait(worker)
+        status, payload = reply
+        if status == "error":
+            raise QueryFailed(payload)
+        return payload
+
+    async def _reply(self, worker: _Worker, timeout: float) -> tuple[str, object]:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            await asyncio.wait_for(ready, timeout)
+        finally:
+            loop.remove_reader(fd)
+        return worker.conn.recv()
+
+    def _spawn(self) -> _Worker:
+        parent, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(target=_worker_main, args=(self.source, child), daemon=True)
+        process.start()
+        child.close()
+        status, _ = parent.recv()  # waits until the store is open
+        assert status == "ready"
+        worker = _Worker(process, parent)
+        self._all.add(worker)
+        return worker
+
+    def _stop(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+
+    def _replace(self, worker: _Worker) -> None:
+        self._stop(worker)
+        self.replaced += 1
+        log.warning("query worker %s stopped; starting a replacement", worker.process.pid)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, self._spawn)
+        future.add_done_callback(self._replaced)
+
+    def _replaced(self, future: asyncio.Future[_Worker]) -> None:
+        if future.exception() is not None:
+            log.error("could not start a replacement query worker: %s", future.exception())
+        elif self._free is not None:
+            self._free.put_nowait(future.result())

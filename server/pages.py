@@ -1,0 +1,100 @@
+"""HTML pages rendered from views with Jinja2 templates (autoescaped): entities, claims, sources, the ontology."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from itertools import groupby
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import pyoxigraph as ox
+
+from server.describe import EntityView, Statement, Term
+from server.ontology_doc import ontology_doc
+from server.project import BASE_IRI
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STYLESHEET = "/static/style.css"
+SITE = "repatriation-kg"
+
+# Suffix, link text and media type of each format an entity is offered in, beside its page.
+FORMATS = (
+    (".ttl", "Turtle", "text/turtle"),
+    (".jsonld", "JSON-LD", "application/ld+json"),
+    (".nt", "N-Triples", "application/n-triples"),
+    (".rdf", "RDF/XML", "application/rdf+xml"),
+)
+_LINKABLE_SCHEMES = {"http", "https"}
+
+
+def local_href(iri: str, base_iri: str) -> str:
+    """A site-relative path for an IRI under `base_iri` (`/id/kazakhstan`, `/ontology#Claim`); others unchanged."""
+    base = base_iri.rstrip("/")
+    if not base or not iri.startswith(base):
+        return iri
+    rest = iri[len(base) :]
+    if rest and rest[0] not in "/#":
+        return iri
+    return rest if rest.startswith("/") else "/" + rest
+
+
+def href(iri: str | None, base_iri: str) -> str | None:
+    """The link target for an IRI on a page, or None for IRIs that must not become links (no http(s) scheme)."""
+    if not iri:
+        return None
+    target = local_href(iri, base_iri)
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return target if urlsplit(iri).scheme.lower() in _LINKABLE_SCHEMES else None
+
+
+def format_links(iri: str, base_iri: str) -> list[tuple[str, str, str]]:
+    """(href, name, media type) of the other formats of a local document IRI; empty for other IRIs."""
+    path = local_href(iri, base_iri)
+    if not path.startswith("/") or path == "/" or any(c in path for c in "#?"):
+        return []
+    return [(path + suffix, name, media) for suffix, name, media in FORMATS]
+
+
+def by_predicate(statements: Iterable[Statement]) -> list[tuple[Term, list[Term]]]:
+    """Consecutive statements with the same predicate, as (predicate, objects)."""
+    return [(p, [s.object for s in group]) for p, group in groupby(statements, key=lambda s: s.predicate)]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["by_predicate"] = by_predicate
+    return env
+
+
+def _render(template: str, *, base_iri: str, site: str, **context: object) -> str:
+    return (
+        _environment()
+        .get_template(template)
+        .render(href=lambda iri: href(iri, base_iri), site=site, stylesheet=STYLESHEET, **context)
+    )
+
+
+def entity_page(view: EntityView, *, base_iri: str, site: str = SITE) -> str:
+    """The page of a thing, a claim or a source document."""
+    return _render("entity.html", base_iri=base_iri, site=site, view=view, formats=format_links(view.iri, base_iri))
+
+
+def ontology_page(store: ox.Store, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+    """The documentation of the ontology graph, one section per term with its local name as id."""
+    return _render("ontology.html", base_iri=base_iri, site=site, doc=ontology_doc(store))
+
+
+def not_found_page(path: str, *, site: str = SITE) -> str:
+    """The page for a path that describes nothing (serve it with status 404)."""
+    return _render("not_found.html", base_iri=BASE_IRI, site=site, path=path)
