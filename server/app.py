@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -15,21 +16,33 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server import linkeddata
 from server.catalog import CATALOG_PREFIXES, DUMP_TYPES, service_description, void_description
 from server.errors import RkgError
 from server.executor import Job, QueryFailed, QueryTimeout
 from server.formats import GRAPH_TYPES, RESULT_TYPES
 from server.guard import QueryRefused, inspect
 from server.negotiate import from_format, pick
+from server.pages import data_page, home_page, service_page
 from server.project import PREFIXES
 from server.responses import error_response, etag, read_response
 from server.site import Site
 from server.sparql import Operation, ProtocolError, from_params, from_post
+from server.summary import summarise
 
 access_log = logging.getLogger("server.access")
 log = logging.getLogger(__name__)
 
 READ = ["GET", "HEAD"]
+HTML = "text/html"
+EXAMPLE_QUERY = """PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?figure ?hedge ?who ?source WHERE {
+  ?claim rep:subject <https://w3id.org/repatriation-kg/id/kazakhstan> ;
+         rep:property rep:repatriatedCount ;
+         rep:quantity ?figure ; rep:approximation ?hedge ;
+         rep:claimedBy/rdfs:label ?who ; rep:reportedIn/rdfs:label ?source .
+} ORDER BY DESC(?figure)"""
 
 
 def create_app(site: Site) -> FastAPI:
@@ -40,6 +53,7 @@ def create_app(site: Site) -> FastAPI:
         await site.pool.start()
         yield
         await site.pool.close()
+        site.close()
 
     app = FastAPI(
         title="repatriation-kg",
@@ -58,6 +72,7 @@ def create_app(site: Site) -> FastAPI:
     _errors(app)
     _sparql_routes(app, site)
     _data_routes(app, site)
+    linkeddata.register(app, site)
     return app
 
 
@@ -124,6 +139,12 @@ def _sparql_routes(app: FastAPI, site: Site) -> None:
 
     def service(request: Request, operation: Operation) -> Response:
         endpoint = str(request.url.replace(query="", fragment=""))
+        if not operation.format and pick(request.headers.get("accept", ""), [*GRAPH_TYPES, HTML]) == HTML:
+            page = service_page(
+                endpoint=endpoint, timeout=settings.query_timeout, cap=settings.result_cap, example=EXAMPLE_QUERY
+            )
+            tag = etag(site.version, "sd", endpoint, HTML)
+            return read_response(request, page.encode(), "text/html; charset=utf-8", tag, site.modified)
         triples = service_description(endpoint, site.store, site.triples, settings.query_timeout, settings.result_cap)
         return _rdf(request, site, triples, operation.format, etag(site.version, "sd", endpoint))
 
@@ -168,6 +189,29 @@ def _data_routes(app: FastAPI, site: Site) -> None:
     def health() -> dict[str, object]:
         return {"status": "ok", "triples": site.triples, "version": site.version}
 
+    summary = summarise(site.store, site.triples)
+
+    @app.api_route("/", methods=READ, summary="Home page", include_in_schema=False)
+    def home(request: Request) -> Response:
+        page = home_page(summary, base_iri=site.settings.base_iri).encode()
+        return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "home"), site.modified)
+
+    @app.api_route("/data", methods=READ, summary="The dumps and named graphs (HTML or JSON)")
+    def data(request: Request) -> Response:
+        dumps = [(f"repatriation-kg.{ext}", media) for ext, media in DUMP_TYPES.items()]
+        graphs = sorted(site.graphs)
+        if pick(request.headers.get("accept", ""), ["application/json", HTML]) == HTML:
+            page = data_page(triples=site.triples, version=site.version, dumps=dumps, graphs=graphs).encode()
+            return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "data"), site.modified)
+        listing = {
+            "version": site.version,
+            "triples": site.triples,
+            "dumps": [{"href": f"/data/{name}", "type": media} for name, media in dumps],
+            "graphs": graphs,
+        }
+        body = json.dumps(listing, indent=1).encode()
+        return read_response(request, body, "application/json", etag(site.version, "data", "json"), site.modified)
+
     @app.api_route("/.well-known/void", methods=READ, summary="VoID description of the dataset")
     @app.api_route("/dataset", methods=READ, include_in_schema=False)
     def void(request: Request, format: str | None = None) -> Response:
@@ -176,6 +220,7 @@ def _data_routes(app: FastAPI, site: Site) -> None:
         return _rdf(request, site, triples, format, etag(site.version, "void", root))
 
     @app.api_route("/context.jsonld", methods=READ, summary="The JSON-LD context of the data")
+    @app.api_route("/data/context.jsonld", methods=READ, include_in_schema=False)  # beside the JSON-LD dump
     def context(request: Request) -> Response:
         body = site.dumps()["context.jsonld"]
         return read_response(request, body, "application/ld+json", etag(site.version, "context"), site.modified, False)

@@ -12,8 +12,10 @@ import jinja2
 import pyoxigraph as ox
 
 from server.describe import EntityView, Statement, Term
+from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
 from server.ontology_doc import ontology_doc
 from server.project import BASE_IRI
+from server.summary import Summary
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -98,3 +100,31 @@ def ontology_page(store: ox.Store, *, base_iri: str = BASE_IRI, site: str = SITE
 def not_found_page(path: str, *, site: str = SITE) -> str:
     """The page for a path that describes nothing (serve it with status 404)."""
     return _render("not_found.html", base_iri=BASE_IRI, site=site, path=path)
+
+
+def service_page(*, endpoint: str, timeout: float, cap: int, example: str, site: str = SITE) -> str:
+    """The SPARQL endpoint's page for browsers: how to query it, its limits, its formats, and a plain form."""
+    names = {media: name for name, media in SHORT_NAMES.items() if media in RESULT_TYPES}
+    return _render(
+        "service.html",
+        base_iri=BASE_IRI,
+        site=site,
+        endpoint=endpoint,
+        timeout=f"{timeout:g}",
+        cap=cap,
+        example=example,
+        result_formats=[(names[m].upper(), m) for m in RESULT_TYPES],
+        graph_formats=list(GRAPH_TYPES),
+    )
+
+
+def data_page(*, triples: int, version: str, dumps: list[tuple[str, str]], graphs: list[str], site: str = SITE) -> str:
+    """The index of the dumps and named graphs."""
+    return _render(
+        "data.html", base_iri=BASE_IRI, site=site, triples=triples, version=version, dumps=dumps, graphs=graphs
+    )
+
+
+def home_page(summary: Summary, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+    """The home page: what the graph is, its size, its sources, and where to start."""
+    return _render("home.html", base_iri=base_iri, site=site, summary=summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,15 @@ class Site:
     pool: QueryPool
     graphs: frozenset[str]
     _dumps: dict[str, bytes] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release the store (an on-disk store is locked while open)."""
+        self.store = ox.Store()
+        self._dumps.clear()
+
+    def context(self) -> dict:
+        """The JSON-LD context (the `@context` object of ontology/context.jsonld)."""
+        return json.loads(self.settings.layout.context.read_text(encoding="utf-8"))["@context"]
 
     def dumps(self) -> dict[str, bytes]:
         """The dump files (built on first use, then kept)."""
