@@ -19,6 +19,8 @@ from server.terms import show
 from server.validation import validate
 
 EXIT_INVALID = 1
+SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "cors_origins",
+               "service_allowlist", "store_path")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,8 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data=args.data,
             shapes=args.shapes,
             sources=getattr(args, "sources", None),
-            host=getattr(args, "host", None),
-            port=getattr(args, "port", None),
+            **{name: getattr(args, name, None) for name in SERVE_FLAGS},
         )
         return args.run(args, settings)
     except RkgError as err:
@@ -141,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common, sources], help="validate, then serve the SPARQL endpoint")
     p.add_argument("--host", help="interface to bind (default 127.0.0.1; env RKG_HOST)")
     p.add_argument("--port", type=int, help="port (default 8000; env RKG_PORT)")
+    p.add_argument("--base-iri", dest="base_iri", help="public base of the data's IRIs (env RKG_BASE_IRI)")
+    p.add_argument("--timeout", dest="query_timeout", type=float, help="query time limit, s (default 10)")
+    p.add_argument("--result-cap", dest="result_cap", type=int, help="most rows per result (default 10000)")
+    p.add_argument("--max-body", dest="max_body", type=int, help="largest POST body, bytes (default 1000000)")
+    p.add_argument("--workers", type=int, help="query worker processes (default 3)")
+    p.add_argument("--cors-origin", dest="cors_origins", action="append", help="origin allowed by CORS (default *)")
+    p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
+    p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")
     p.set_defaults(run=_serve)
     return parser
 

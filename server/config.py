@@ -66,6 +66,8 @@ class Settings:
                 raw = env[name]
             if raw is None:
                 continue
+            if isinstance(raw, list):  # repeated command-line flags
+                raw = tuple(raw)
             try:
                 values[f.name] = parse(raw) if isinstance(raw, str) else raw
             except ValueError:

@@ -23,3 +23,17 @@ def test_environment_then_flags():
 def test_a_bad_value_names_the_setting():
     with pytest.raises(RkgError, match="RKG_PORT"):
         Settings.load(environ={"RKG_PORT": "eighty"})
+
+
+def test_serve_flags_reach_the_settings():
+    from server.cli import SERVE_FLAGS, _parser
+
+    args = _parser().parse_args(["serve", "--timeout", "2", "--cors-origin", "http://a", "--cors-origin", "http://b"])
+    settings = Settings.load(environ={}, **{name: getattr(args, name) for name in SERVE_FLAGS})
+    assert settings.query_timeout == 2.0 and settings.cors_origins == ("http://a", "http://b")
+    assert settings.workers == 3
+
+
+def test_non_positive_limits_are_refused():
+    with pytest.raises(RkgError, match="query_timeout"):
+        Settings.load(environ={"RKG_QUERY_TIMEOUT": "0"})
