@@ -15,6 +15,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "ontology": ("RKG_ONTOLOGY", Path),
     "data": ("RKG_DATA", Path),
     "shapes": ("RKG_SHAPES", Path),
+    "queries": ("RKG_QUERIES", Path),
     "sources": ("RKG_SOURCES", Path),
     "host": ("RKG_HOST", str),
     "port": ("RKG_PORT", int),
@@ -37,6 +38,7 @@ class Settings:
     ontology: Path = ROOT / "ontology"
     data: Path = ROOT / "data"
     shapes: Path = ROOT / "shapes"
+    queries: Path = ROOT / "queries"
     sources: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000

@@ -58,6 +58,7 @@ class Job:
     prefixes: dict[str, str]
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    offset: int = 0  # rows to skip (paging); `cap` is then the page size
 
 
 def evaluate(store: ox.Store, job: Job) -> Written:
@@ -69,7 +70,7 @@ def evaluate(store: ox.Store, job: Job) -> Written:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    return write(store.query(job.query, **options), job.media_type, job.cap)
+    return write(store.query(job.query, **options), job.media_type, job.cap, job.offset)
 
 
 def _worker_main(source: StoreSource, conn: Connection) -> None:

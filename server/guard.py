@@ -44,6 +44,13 @@ class Inspection:
     from_graphs: tuple[str, ...]
 
 
+def tokenize(query: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, end offset) of each token that is not space or a comment."""
+    for match in _TOKEN.finditer(query):
+        if match.lastgroup not in ("space", "comment"):
+            yield match.lastgroup or "other", match.group(), match.end()
+
+
 def keywords(query: str) -> Iterator[str]:
     """Upper-cased bare keywords of a query, outside strings, comments, IRIs, variables and prefixed names."""
     for match in _TOKEN.finditer(query):

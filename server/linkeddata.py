@@ -33,7 +33,7 @@ SUFFIXES = {
 # Turtle first: a client that accepts anything (curl) gets data; browsers ask for HTML by name.
 OFFERED = ["text/turtle", HTML, "application/ld+json", "application/n-triples", "application/rdf+xml"]
 RDF_ONLY = [m for m in OFFERED if m != HTML]
-READ = ["GET", "HEAD"]
+READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 
 
 def register(app: FastAPI, site: Site) -> None:

@@ -25,7 +25,8 @@ def pick(accept: str, offered: Iterable[str]) -> str | None:
 
 def from_format(value: str, offered: Iterable[str]) -> str | None:
     """The media type named by a `format` parameter (a short name such as `csv`, or a media type)."""
-    media = SHORT_NAMES.get(value.strip().lower(), value.strip().lower())
+    names = SHORT_NAMES | {"html": "text/html"}
+    media = names.get(value.strip().lower(), value.strip().lower())
     return media if media in offered else None
 
 

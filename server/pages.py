@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from functools import cache
 from itertools import groupby
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 import pyoxigraph as ox
@@ -16,6 +16,7 @@ from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
 from server.ontology_doc import ontology_doc
 from server.project import BASE_IRI
 from server.summary import Summary
+from server.terms import compact
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -76,7 +77,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["by_predicate"] = by_predicate
+    env.filters["shorten_iri"] = compact_iri
     return env
+
+
+def compact_iri(iri: str) -> str:
+    """An IRI as a prefixed name when its namespace is known (kg:kazakhstan), else unchanged."""
+    short = compact(iri)
+    return iri if short.startswith("<") else short
 
 
 def _render(template: str, *, base_iri: str, site: str, **context: object) -> str:
@@ -85,6 +93,11 @@ def _render(template: str, *, base_iri: str, site: str, **context: object) -> st
         .get_template(template)
         .render(href=lambda iri: href(iri, base_iri), site=site, stylesheet=STYLESHEET, **context)
     )
+
+
+def render(template: str, *, base_iri: str = BASE_IRI, site: str = SITE, **context: object) -> str:
+    """A page from any template of `server/templates`, with the context every page gets (links, site, stylesheet)."""
+    return _render(template, base_iri=base_iri, site=site, **context)
 
 
 def entity_page(view: EntityView, *, base_iri: str, site: str = SITE) -> str:
@@ -128,3 +141,45 @@ def data_page(*, triples: int, version: str, dumps: list[tuple[str, str]], graph
 def home_page(summary: Summary, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
     """The home page: what the graph is, its size, its sources, and where to start."""
     return _render("home.html", base_iri=base_iri, site=site, summary=summary)
+
+
+def query_index_page(queries: list, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+    """The list of canned queries."""
+    return _render("queries.html", base_iri=base_iri, site=site, queries=queries)
+
+
+def query_page(
+    query, given: dict[str, str], results: dict, *, page: int, per_page: int, more: bool, base_iri: str = BASE_IRI,
+    site: str = SITE,
+) -> str:  # fmt: skip
+    """A canned query: its form, a page of results as a table, its SPARQL, and a link to the editor."""
+
+    def link(**changes: object) -> str:
+        params = {k: v for k, v in given.items() if v} | {"per_page": per_page} | changes
+        return f"/queries/{query.name}?{urlencode(params)}"
+
+    editor = "/editor?" + urlencode({"name": query.title, "query": query.text})
+    return _render(
+        "query.html",
+        base_iri=base_iri,
+        site=site,
+        query=query,
+        given=given,
+        results=results,
+        page=page,
+        per_page=per_page,
+        more=more,
+        page_link=lambda number: link(page=number),
+        format_link=lambda fmt: link(page=page, format=fmt),
+        editor_link=editor,
+    )
+
+
+def contested_page(sections: list, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+    """Conflicting figures, each set side by side with sources and quotes."""
+    return _render("contested.html", base_iri=base_iri, site=site, sections=sections)
+
+
+def results_page(title: str, intro: str, results: dict, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+    """A page that is one results table (for example the sources page)."""
+    return _render("table_page.html", base_iri=base_iri, site=site, title=title, intro=intro, results=results)

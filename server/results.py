@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,8 +31,10 @@ class Written:
     truncated: bool
 
 
-def write(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, media_type: str, cap: int) -> Written:
-    """Serialise a query result as `media_type`, keeping at most `cap` rows or triples."""
+def write(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, media_type: str, cap: int, offset: int = 0
+) -> Written:
+    """Serialise a query result as `media_type`, skipping `offset` rows and keeping at most `cap` rows or triples."""
     if isinstance(result, ox.QueryBoolean):
         return Written(result.serialize(format=RESULT_TYPES[media_type]), media_type, None, False)
     if isinstance(result, ox.QueryTriples):
@@ -39,7 +42,7 @@ def write(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, media_t
         fmt = GRAPH_TYPES[media_type]
         return Written(ox.serialize(triples, format=fmt), media_type, len(triples), truncated)
     names = [v.value for v in result.variables]
-    rows, truncated = _take(([s[n] for n in names] for s in result), cap)
+    rows, truncated = _take(itertools.islice(([s[n] for n in names] for s in result), offset, None), cap)
     writer = {
         "application/sparql-results+json": _json,
         "application/sparql-results+xml": _xml,

@@ -1,0 +1,70 @@
+"""Grouping pairs of differing figures into sets, for the contested-figures page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from server.describe import claim_view
+
+
+@dataclass(frozen=True)
+class Figure:
+    claim: str
+    value: str
+    details: tuple[tuple[str, str, str | None], ...]  # (label, text, link or None)
+    quote: str | None
+
+
+@dataclass(frozen=True)
+class ConflictGroup:
+    title: str
+    figures: tuple[Figure, ...]
+
+
+def conflict_groups(store: ox.Store, results: dict) -> list[ConflictGroup]:
+    """Pairs of claims (variables claimA and claimB) joined into groups of figures about the same count."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for row in results["results"]["bindings"]:
+        key = tuple(row[v]["value"] for v in ("subject", "property", "category"))
+        members = groups.setdefault(key, [])
+        for claim in (row["claimA"]["value"], row["claimB"]["value"]):
+            if claim not in members:
+                members.append(claim)
+    return [_group(store, claims) for claims in groups.values()]
+
+
+def _group(store: ox.Store, claims: list[str]) -> ConflictGroup:
+    views = [claim_view(store, ox.NamedNode(c)) for c in claims]
+    first = views[0]
+    category = first.person_category.label if first.person_category else ""
+    title = f"{first.subject.label}: {first.property.label}" + (f" ({category})" if category else "")
+    return ConflictGroup(title, tuple(_figure(v) for v in sorted(views, key=lambda v: v.quantity or 0)))
+
+
+def _figure(view) -> Figure:
+    details = [
+        (
+            "Time scope",
+            view.time_scope.label if view.time_scope else "not given",
+            view.time_scope.iri if view.time_scope else None,
+        ),
+        (
+            "Stated by",
+            view.claimed_by.label if view.claimed_by else "",
+            view.claimed_by.iri if view.claimed_by else None,
+        ),
+        ("How", view.attribution_mode.label if view.attribution_mode else "", None),
+        ("Source", _source_text(view), view.source.iri if view.source else None),
+    ]
+    if view.operation:
+        details.insert(1, ("Operation", view.operation.label, view.operation.iri))
+    quote = " … ".join(q.exact for q in view.quotes) or None
+    return Figure(view.iri, view.value, tuple(details), quote)
+
+
+def _source_text(view) -> str:
+    if view.source is None:
+        return ""
+    return view.source.file_name or view.source.url or view.source.label
