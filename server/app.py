@@ -12,11 +12,13 @@ from contextlib import asynccontextmanager
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import linkeddata
+from server import editor, linkeddata, queries
+from server.canned import load_queries
 from server.catalog import CATALOG_PREFIXES, DUMP_TYPES, service_description, void_description
 from server.errors import RkgError
 from server.executor import Job, QueryFailed, QueryTimeout
@@ -33,7 +35,7 @@ from server.summary import summarise
 access_log = logging.getLogger("server.access")
 log = logging.getLogger(__name__)
 
-READ = ["GET", "HEAD"]
+READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 HTML = "text/html"
 EXAMPLE_QUERY = """PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -59,6 +61,8 @@ def create_app(site: Site) -> FastAPI:
         title="repatriation-kg",
         summary="SPARQL endpoint and linked data of the repatriation knowledge graph",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: nothing is fetched from the internet
+        redoc_url=None,
     )
     app.add_middleware(
         CORSMiddleware,
@@ -68,12 +72,39 @@ def create_app(site: Site) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "X-Result-Truncated", "X-Result-Count"],
         max_age=3600,
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)
     _errors(app)
     _sparql_routes(app, site)
     _data_routes(app, site)
     linkeddata.register(app, site)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="repatriation-kg API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None, "defaultModelsExpandDepth": -1},
+        )
+
+    queries.register(app, site, load_queries(site.settings.queries))
+    editor.register(app, site)
     return app
+
+
+class HeadAsGet:
+    """HEAD is GET without the body: routes see GET; the server sends the headers only (uvicorn drops the body)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = dict(scope, method="GET")
+        await self.app(scope, receive, send)
 
 
 class AccessLog:
@@ -146,7 +177,7 @@ def _sparql_routes(app: FastAPI, site: Site) -> None:
             tag = etag(site.version, "sd", endpoint, HTML)
             return read_response(request, page.encode(), "text/html; charset=utf-8", tag, site.modified)
         triples = service_description(endpoint, site.store, site.triples, settings.query_timeout, settings.result_cap)
-        return _rdf(request, site, triples, operation.format, etag(site.version, "sd", endpoint))
+        return _rdf(request, site, triples, operation.format, "sd", endpoint)
 
     async def run(request: Request, operation: Operation, cacheable: bool) -> Response:
         assert operation.query is not None
@@ -217,7 +248,7 @@ def _data_routes(app: FastAPI, site: Site) -> None:
     def void(request: Request, format: str | None = None) -> Response:
         root = str(request.base_url).rstrip("/")
         triples = void_description(root, site.store, site.triples, site.modified.isoformat())
-        return _rdf(request, site, triples, format, etag(site.version, "void", root))
+        return _rdf(request, site, triples, format, "void", root)
 
     @app.api_route("/context.jsonld", methods=READ, summary="The JSON-LD context of the data")
     @app.api_route("/data/context.jsonld", methods=READ, include_in_schema=False)  # beside the JSON-LD dump
@@ -234,11 +265,11 @@ def _data_routes(app: FastAPI, site: Site) -> None:
         return read_response(request, body, media, etag(site.version, "dump", ext), site.modified, False)
 
 
-def _rdf(request: Request, site: Site, triples: list[ox.Triple], fmt: str | None, tag: str) -> Response:
+def _rdf(request: Request, site: Site, triples: list[ox.Triple], fmt: str | None, *key: str) -> Response:
     """An RDF description in the negotiated format, cacheable."""
     media = _choose(request, fmt, list(GRAPH_TYPES))
     body = ox.serialize(triples, format=GRAPH_TYPES[media], prefixes=CATALOG_PREFIXES)
-    return read_response(request, body, media, tag + media, site.modified)
+    return read_response(request, body, media, etag(site.version, *key, media), site.modified)
 
 
 def _choose(request: Request, fmt: str | None, offered: list[str]) -> str:

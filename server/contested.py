@@ -24,14 +24,15 @@ class ConflictGroup:
 
 
 def conflict_groups(store: ox.Store, results: dict) -> list[ConflictGroup]:
-    """Pairs of claims (variables claimA and claimB) joined into groups of figures about the same count."""
-    groups: dict[tuple[str, str, str], list[str]] = {}
+    """Rows of claims (pairs in claimA and claimB, or single claims in claim) gathered into groups of figures
+    about the same count: same subject, property, person category and operation part."""
+    groups: dict[tuple[str, ...], list[str]] = {}
     for row in results["results"]["bindings"]:
-        key = tuple(row[v]["value"] for v in ("subject", "property", "category"))
+        key = tuple(row[v]["value"] if v in row else "" for v in ("subject", "property", "category", "part"))
         members = groups.setdefault(key, [])
-        for claim in (row["claimA"]["value"], row["claimB"]["value"]):
-            if claim not in members:
-                members.append(claim)
+        for name in ("claimA", "claimB", "claim"):
+            if name in row and row[name]["value"] not in members:
+                members.append(row[name]["value"])
     return [_group(store, claims) for claims in groups.values()]
 
 

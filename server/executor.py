@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing as mp
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -89,6 +90,12 @@ def _worker_main(source: StoreSource, conn: Connection) -> None:
             conn.send(("error", f"the query could not be evaluated: {err}"))
 
 
+def _receive(conn: Connection, timeout: float) -> tuple[str, object]:
+    if not conn.poll(timeout):
+        raise TimeoutError
+    return conn.recv()
+
+
 @dataclass(eq=False)
 class _Worker:
     process: BaseProcess
@@ -104,6 +111,7 @@ class QueryPool:
         self.size = size
         self._free: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
+        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="query-wait")
         self.replaced = 0
 
     async def start(self) -> None:
@@ -116,6 +124,7 @@ class QueryPool:
     async def close(self) -> None:
         for worker in list(self._all):
             self._stop(worker)
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, job: Job, timeout: float) -> Written:
         """Evaluate `job`, waiting at most `timeout` seconds in all (queueing included)."""
@@ -144,15 +153,13 @@ class QueryPool:
         return payload
 
     async def _reply(self, worker: _Worker, timeout: float) -> tuple[str, object]:
+        """Wait for the worker's answer in one of the pool's own threads (the event loop stays free).
+
+        Not `loop.add_reader`: uvloop makes a watched descriptor non-blocking, and a large answer then
+        arrives in pieces that `Connection.recv` cannot take.
+        """
         loop = asyncio.get_running_loop()
-        ready = loop.create_future()
-        fd = worker.conn.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-        try:
-            await asyncio.wait_for(ready, timeout)
-        finally:
-            loop.remove_reader(fd)
-        return worker.conn.recv()
+        return await loop.run_in_executor(self._threads, _receive, worker.conn, timeout)
 
     def _spawn(self) -> _Worker:
         parent, child = _CONTEXT.Pipe()
@@ -179,8 +186,13 @@ class QueryPool:
         future = loop.run_in_executor(None, self._spawn)
         future.add_done_callback(self._replaced)
 
-    def _replaced(self, future: asyncio.Future[_Worker]) -> None:
-        if future.exception() is not None:
-            log.error("could not start a replacement query worker: %s", future.exception())
-        elif self._free is not None:
-            self._free.put_nowait(future.result())
+    def _replaced(self, future: asyncio.Future[_Worker], attempt: int = 1) -> None:
+        if future.exception() is None:
+            if self._free is not None:
+                self._free.put_nowait(future.result())
+            return
+        log.error("could not start a replacement query worker (attempt %d): %r", attempt, future.exception())
+        if attempt < 5:  # try again; meanwhile the other workers answer
+            loop = asyncio.get_running_loop()
+            retry = loop.run_in_executor(None, self._spawn)
+            retry.add_done_callback(lambda f: self._replaced(f, attempt + 1))

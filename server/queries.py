@@ -50,7 +50,7 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
     @app.api_route("/contested", methods=READ, summary="Contested figures, side by side (HTML)", tags=["pages"])
     async def contested(request: Request) -> Response:
         sections = []
-        for name in ("conflicting-figures", "contested-figures"):
+        for name in ("conflicting-figures", "contested-figures", "differing-figures"):
             results = await _results(site, queries[name])
             sections.append({"name": name, "query": queries[name], "groups": conflict_groups(site.store, results)})
         page = contested_page(sections, base_iri=site.settings.base_iri).encode()

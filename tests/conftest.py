@@ -81,3 +81,34 @@ def server_url() -> Iterator[str]:
     """The repository's graph served with the default settings but a short query timeout."""
     with serving(query_timeout=3.0, workers=3) as url:
         yield url
+
+
+# Browser tests (pytest-playwright) use Debian's chromium; `playwright install` is never run (it cannot download here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-playwright's own `base_url` fixture (used when pytest-base-url is absent) is a session fixture defined
+    # as a method, which pytest 9 deprecates; the warning is harmless and `filterwarnings = error` would fail on it.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    """pytest-playwright's launch arguments, pointed at /usr/bin/chromium; browser tests skip when it is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"the browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it with apt-get)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}

@@ -16,13 +16,18 @@ def run(store, name: str) -> list[dict[str, str]]:
 
 def test_i1_the_2019_breakdown_does_not_add_up_to_around_600(store):
     found = run(store, "breakdown-mismatches.rq")
-    assert [(r["group"], r["totalValue"], r["lower"], r["upper"], r["sumOfParts"], r["parts"]) for r in found] == [
-        (KG + "breakdown-001-nsc-2019", "600", "540", "660", "710", "3")
-    ]
+    rows = {(r["group"], r["totalValue"], r["lower"], r["upper"], r["sumOfParts"], r["parts"]) for r in found}
+    assert (KG + "breakdown-001-nsc-2019", "600", "540", "660", "710", "3") in rows
+    # the seeds' other breakdowns add up: Jusan-5's 12 = 4 + 1 + 7, and Ashykbayev states no total
+    assert not {r["group"] for r in found} & {KG + "breakdown-001-jusan-5", KG + "breakdown-000-ashykbayev"}
 
 
 def test_i2_over_700_and_around_600_are_contested_side_by_side(store):
-    found = run(store, "contested-figures.rq")
+    found = [
+        r
+        for r in run(store, "contested-figures.rq")
+        if {r["sourceA"], r["sourceB"]} == {KG + "source-000", KG + "source-001"}
+    ]
     pairs = {(r["valueA"], r["hedgeA"], r["sourceA"], r["valueB"], r["hedgeB"], r["sourceB"]) for r in found}
     assert pairs == {("700", REP + "Over", KG + "source-000", "600", REP + "Around", KG + "source-001")}
     (row,) = found
@@ -33,7 +38,11 @@ def test_i2_over_700_and_around_600_are_contested_side_by_side(store):
 
 
 def test_i4_thirty_three_men_against_thirty_three_fighters(store):
-    found = run(store, "same-figure-other-category.rq")
+    found = [
+        r
+        for r in run(store, "same-figure-other-category.rq")
+        if (r["sourceA"], r["sourceB"]) == (KG + "source-000", KG + "source-001")
+    ]
     assert [(r["value"], r["categoryA"], r["categoryB"]) for r in found] == [("33", REP + "Men", REP + "Fighters")]
     assert set(found[0]["quoteA"].split(" | ")) == {"33 men", "In total"}
     assert found[0]["quoteB"] == "33 IS fighters"
@@ -54,7 +63,7 @@ def test_i5_zhusan_and_jusan_are_two_spellings_of_one_operation(store):
 
 
 def test_i16_the_author_total_is_not_the_ministers(store):
-    found = run(store, "author-voice.rq")
+    found = [r for r in run(store, "author-voice.rq") if r["source"] == KG + "source-000"]
     assert {(r["authorValue"], r["speaker"], r["speakerValue"]) for r in found} == {
         ("700", KG + "yerzhan-ashykbayev", value) for value in ("33", "187", "490")
     }

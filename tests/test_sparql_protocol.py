@@ -179,3 +179,14 @@ def test_from_a_graph_of_this_store(server_url):
     )
     response = httpx.get(f"{server_url}/sparql", params={"query": query}).json()
     assert response["results"]["bindings"][0]["n"]["value"] == "2"
+
+
+def test_a_large_answer_arrives_whole(server_url, store):
+    """Regression: with uvloop, a worker's answer larger than the pipe buffer used to be cut and reported as a crash."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    response = httpx.get(
+        f"{server_url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert response.status_code == 200 and len(response.content) > 1_000_000
+    rows = list(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.XML))
+    assert len(rows) == min(len(list(store)), 10_000)
