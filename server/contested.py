@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from server.describe import claim_view
+from server.lookup import label
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,19 @@ class ConflictGroup:
     figures: tuple[Figure, ...]
 
 
-def conflict_groups(store: ox.Store, results: dict) -> list[ConflictGroup]:
+def subjects_of(store: ox.Store, results: dict) -> list[tuple[str, str]]:
+    """(IRI, label) of the subjects that have differing figures, by label."""
+    iris = {row["subject"]["value"] for row in results["results"]["bindings"]}
+    return sorted(((iri, label(store, ox.NamedNode(iri))) for iri in iris), key=lambda pair: pair[1].lower())
+
+
+def conflict_groups(store: ox.Store, results: dict, subject: str | None = None) -> list[ConflictGroup]:
     """Rows of claims (pairs in claimA and claimB, or single claims in claim) gathered into groups of figures
-    about the same count: same subject, property, person category and operation part."""
+    about the same count: same subject, property, person category and operation part; optionally of one subject."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for row in results["results"]["bindings"]:
+        if subject and row["subject"]["value"] != subject:
+            continue
         key = tuple(row[v]["value"] if v in row else "" for v in ("subject", "property", "category", "part"))
         members = groups.setdefault(key, [])
         for name in ("claimA", "claimB", "claim"):
@@ -59,6 +68,8 @@ def _figure(view) -> Figure:
         ("How", view.attribution_mode.label if view.attribution_mode else "", None),
         ("Source", _source_text(view), view.source.iri if view.source else None),
     ]
+    if view.source and view.source.url:
+        details.append(("Address", view.source.url, view.source.url))
     if view.operation:
         details.insert(1, ("Operation", view.operation.label, view.operation.iri))
     quote = " … ".join(q.exact for q in view.quotes) or None

@@ -175,9 +175,14 @@ def query_page(
     )
 
 
-def contested_page(sections: list, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
-    """Conflicting figures, each set side by side with sources and quotes."""
-    return _render("contested.html", base_iri=base_iri, site=site, sections=sections)
+def contested_page(
+    sections: list, subjects: list[tuple[str, str]], subject: str | None, *, base_iri: str = BASE_IRI, site: str = SITE
+) -> str:
+    """Conflicting and differing figures, each set side by side with sources and quotes; optionally one subject."""
+    return _render(
+        "contested.html", base_iri=base_iri, site=site, sections=sections, subjects=subjects, subject=subject,
+        subject_link=lambda iri: "/contested?" + urlencode({"subject": iri}),
+    )  # fmt: skip
 
 
 def results_page(title: str, intro: str, results: dict, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from server.canned import CannedQuery, Parameter, ParameterError, bind
-from server.contested import conflict_groups
+from server.contested import conflict_groups, subjects_of
 from server.executor import Job, QueryFailed
 from server.negotiate import from_format, pick
 from server.pages import contested_page, query_index_page, query_page, results_page
@@ -48,13 +48,16 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
         return read_response(request, body, "application/json", etag(site.version, "q", "json"), site.modified)
 
     @app.api_route("/contested", methods=READ, summary="Contested figures, side by side (HTML)", tags=["pages"])
-    async def contested(request: Request) -> Response:
+    async def contested(request: Request, subject: str | None = None) -> Response:
         sections = []
-        for name in ("conflicting-figures", "contested-figures", "differing-figures"):
+        for name in ("conflicting-figures", "differing-figures"):
             results = await _results(site, queries[name])
-            sections.append({"name": name, "query": queries[name], "groups": conflict_groups(site.store, results)})
-        page = contested_page(sections, base_iri=site.settings.base_iri).encode()
-        return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "contested"), site.modified)
+            groups = conflict_groups(site.store, results, subject)
+            sections.append({"name": name, "query": queries[name], "groups": groups})
+        subjects = subjects_of(site.store, await _results(site, queries["differing-figures"]))
+        page = contested_page(sections, subjects, subject, base_iri=site.settings.base_iri).encode()
+        tag = etag(site.version, "contested", subject or "")
+        return read_response(request, page, "text/html; charset=utf-8", tag, site.modified)
 
     @app.api_route("/sources", methods=READ, summary="The sources and their claims (HTML)", tags=["pages"])
     async def sources(request: Request) -> Response:

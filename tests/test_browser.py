@@ -42,8 +42,7 @@ class Watch:
             route.abort()
 
     def console(self, message: ConsoleMessage) -> None:
-        # The site has no favicon: Chromium's own request for /favicon.ico gets a 404 and logs it, not the page.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
 
@@ -124,3 +123,36 @@ def test_editor_opens_a_query_from_the_address(page: Page, watched: Watch, serve
     expect(page.locator(".yasqe .CodeMirror-code").first).to_contain_text("kg:operation-jusan skos:altLabel")
     assert page.evaluate("window.yasgui.getTab().getYasqe().getValue()") == query
     finish(page, watched, "editor-query-link")
+
+
+def test_a_canned_query_form_runs_and_shows_rows(page: Page, watched: Watch, server_url: str) -> None:
+    page.goto(server_url + "/queries/source-claims")
+    field = page.get_by_role("textbox", name="source")
+    field.fill("https://w3id.org/repatriation-kg/id/source-001")
+    page.get_by_role("button", name="Run").click()
+    expect(page).to_have_url(re.compile(r"source=https%3A%2F%2Fw3id.org%2Frepatriation-kg%2Fid%2Fsource-001"))
+    rows = page.locator("table.results tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("table.results")).to_contain_text("33 IS fighters")
+    expect(page.get_by_role("link", name="Open this query in the editor")).to_be_visible()
+    finish(page, watched, "query-form")
+
+
+def test_contested_figures_on_a_phone(page: Page, watched: Watch, server_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server_url + "/contested?subject=https://w3id.org/repatriation-kg/id/kazakhstan")
+    expect(page).to_have_title(re.compile("Contested figures"))
+    kazakhstan = page.locator("article.conflict", has_text="Kazakhstan").first
+    expect(kazakhstan).to_be_visible()
+    expect(kazakhstan).to_contain_text("Stated by")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is wider than the phone ({width} px)"
+    page.get_by_text("over 700").first.scroll_into_view_if_needed()
+    finish(page, watched, "contested-phone", full_page=False)
+
+
+def test_api_documentation_works_offline(page: Page, watched: Watch, server_url: str) -> None:
+    page.goto(server_url + "/docs")
+    expect(page.locator(".swagger-ui")).to_be_visible()
+    expect(page.get_by_text("/queries/state-figures").first).to_be_visible()
+    finish(page, watched, "docs")

@@ -171,9 +171,12 @@ def test_the_sparql_text_is_served(server_url):
 
 
 def test_contested_page_shows_figures_side_by_side(server_url):
-    html = httpx.get(f"{server_url}/contested").text
+    html = httpx.get(f"{server_url}/contested", params={"subject": KG + "kazakhstan"}).text
     assert "over 700" in html and "around 600" in html
     assert "001_66fabe85a111468d.txt" in html and "over 700 of its citizens" in html
+    assert "Uzbekistan" in html  # in the list of subjects to choose from
+    everything = httpx.get(f"{server_url}/contested").text
+    assert len(everything) > len(html) and "al-Hol camp" in everything
 
 
 def test_sources_page(server_url):
