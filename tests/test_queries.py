@@ -35,6 +35,7 @@ EXPECTED: dict[str, list[dict[str, str]]] = {
     "operations-timeline": [{"date": "2021-02-04", "operation": "Operation Jusan-5"}],
     "camps": [{"figure": "13000", "category": "women and children"}],
     "sources": [{"where": "000_a2c28f2115b89a4d.txt", "claims": "45"}],
+    "same-figure-other-scope": [{"value": "187", "sourceA": "000_a2c28f2115b89a4d.txt"}],
     "differing-figures": [{"value": "700", "source": KG + "source-000"}, {"value": "600", "source": KG + "source-001"}],
 }
 
