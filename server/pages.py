@@ -149,8 +149,8 @@ def query_index_page(queries: list, *, base_iri: str = BASE_IRI, site: str = SIT
 
 
 def query_page(
-    query, given: dict[str, str], results: dict, *, page: int, per_page: int, more: bool, base_iri: str = BASE_IRI,
-    site: str = SITE,
+    query, given: dict[str, str], results: dict, *, page: int, per_page: int, more: bool, editor_text: str,
+    base_iri: str = BASE_IRI, site: str = SITE,
 ) -> str:  # fmt: skip
     """A canned query: its form, a page of results as a table, its SPARQL, and a link to the editor."""
 
@@ -158,7 +158,7 @@ def query_page(
         params = {k: v for k, v in given.items() if v} | {"per_page": per_page} | changes
         return f"/queries/{query.name}?{urlencode(params)}"
 
-    editor = "/editor?" + urlencode({"name": query.title, "query": query.text})
+    editor = "/editor?" + urlencode({"name": query.title, "query": editor_text})
     return _render(
         "query.html",
         base_iri=base_iri,

@@ -117,8 +117,9 @@ def _runner(site: Site, query: CannedQuery) -> Callable:
         media = from_format(fmt, OFFERED) if fmt else pick(request.headers.get("accept", ""), OFFERED)
         if media is None:
             raise ProtocolError(f"choose one of {', '.join(OFFERED)}", status=406 if not fmt else 400)
+        text = bind(query.text, bindings)
         job = Job(
-            bind(query.text, bindings),
+            text,
             "application/sparql-results+json" if media == HTML else media,
             per_page,
             PREFIXES,
@@ -133,8 +134,9 @@ def _runner(site: Site, query: CannedQuery) -> Callable:
         if media == HTML:
             results = json.loads(body)
             body = query_page(
-                query, given, results, page=page, per_page=per_page, more=more, base_iri=site.settings.base_iri
-            ).encode()
+                query, given, results, page=page, per_page=per_page, more=more, editor_text=text,
+                base_iri=site.settings.base_iri,
+            ).encode()  # fmt: skip
         tag = etag(site.version, query.name, media, str(sorted(request.query_params.multi_items())))
         response = read_response(
             request, body, "text/html; charset=utf-8" if media == HTML else media, tag, site.modified

@@ -156,3 +156,26 @@ def test_api_documentation_works_offline(page: Page, watched: Watch, server_url:
     expect(page.locator(".swagger-ui")).to_be_visible()
     expect(page.get_by_text("/queries/state-figures").first).to_be_visible()
     finish(page, watched, "docs")
+
+
+def test_a_newcomer_finds_kazakhstans_contested_figures_and_reruns_the_query(
+    page: Page, watched: Watch, server_url: str
+) -> None:
+    """Home page -> contested figures for Kazakhstan -> the query behind them -> the editor: change it, run it."""
+    page.goto(server_url + "/")
+    page.get_by_role("link", name="Kazakhstan").first.click()
+    expect(page).to_have_title(re.compile("Contested figures"))
+    expect(page.locator("article.conflict").first).to_contain_text("Stated by")
+    page.get_by_role("link", name="See the query and its full table").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CANNED["differing-figures"].title)
+    page.get_by_role("link", name="Open this query in the editor").click()
+    editor = page.locator(".yasqe .CodeMirror").first
+    expect(editor).to_be_visible()
+    assert "kazakhstan" in page.evaluate("window.yasgui.getTab().getYasqe().getValue()")
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" LIMIT 3")
+    page.locator(".yasqe_queryButton").first.click()
+    expect(page.locator(".yasr table.dataTable tbody tr")).to_have_count(3)
+    expect(page.locator(".yasr table.dataTable tbody td", has_text="kazakhstan").first).to_be_visible()
+    finish(page, watched, "newcomer-flow")
