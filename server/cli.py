@@ -41,13 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    report, _ = validate(settings.layout, settings.sources)
+    report, _ = validate(settings.layout, settings.sources, None if args.no_cache else settings.cache)
     print("\n".join(report.lines()))
     return 0 if report.conforms else EXIT_INVALID
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
-    report, store = validate(settings.layout, settings.sources)
+    report, store = validate(settings.layout, settings.sources, settings.cache)
     if not report.conforms:
         print("\n".join(report.lines()))
         print(f"rkg build: nothing written to {args.out}: the graph does not validate.", file=sys.stderr)
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rkg", description="Validate, build and query repatriation-kg.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", parents=[common, sources], help="check the graph against the SHACL shapes")
+    p.add_argument("--no-cache", action="store_true", help="check the shapes even if this data was checked before")
     p.set_defaults(run=_validate)
     p = sub.add_parser("build", parents=[common, sources], help="validate, then write dumps in every format")
     p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")

@@ -16,6 +16,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "data": ("RKG_DATA", Path),
     "shapes": ("RKG_SHAPES", Path),
     "queries": ("RKG_QUERIES", Path),
+    "cache": ("RKG_CACHE", Path),
     "sources": ("RKG_SOURCES", Path),
     "host": ("RKG_HOST", str),
     "port": ("RKG_PORT", int),
@@ -39,6 +40,7 @@ class Settings:
     data: Path = ROOT / "data"
     shapes: Path = ROOT / "shapes"
     queries: Path = ROOT / "queries"
+    cache: Path | None = ROOT / ".cache"  # SHACL results by data hash; None checks every time
     sources: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000

@@ -57,7 +57,7 @@ class Site:
 
 def build_site(settings: Settings) -> Site:
     """Validate the graph (refusing invalid data), open the store, and prepare the query workers' source."""
-    report, store = validate(settings.layout, settings.sources)
+    report, store = validate(settings.layout, settings.sources, settings.cache)
     if not report.conforms:
         raise InvalidData(report)
     layout = settings.layout

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -58,14 +61,49 @@ class Report:
         return out
 
 
-def validate(layout: Layout, sources: Path | None = None) -> tuple[Report, ox.Store]:
-    """Load the graph, check it against the shapes (and the quotes), and return the report and store."""
+def validate(layout: Layout, sources: Path | None = None, cache: Path | None = None) -> tuple[Report, ox.Store]:
+    """Load the graph, check it against the shapes (and the quotes), and return the report and store.
+
+    With a cache folder, the SHACL results are kept under the hash of the ontology, data and shapes files
+    (and the pySHACL version), so unchanged data is never checked twice; quotes are always checked.
+    """
     store = load_store(layout)
-    shapes = to_rdflib(q.triple for path in layout.shape_files() for q in parse_file(path))
     triples = union_triples(store)
-    results = check_shapes(to_rdflib(triples), shapes)
+    key = _cache_key(layout)
+    results = _cached(cache, key)
+    if results is None:
+        shapes = to_rdflib(q.triple for path in layout.shape_files() for q in parse_file(path))
+        results = check_shapes(to_rdflib(triples), shapes)
+        _store_cache(cache, key, results)
     quotes = verify_quotes(store, sources) if sources is not None else None
     return Report(len(triples), results, quotes), store
+
+
+def _cache_key(layout: Layout) -> str:
+    digest = hashlib.sha256(f"pyshacl {version('pyshacl')}\0".encode())
+    for path in [p for p, _ in layout.graph_files()] + layout.shape_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _cached(cache: Path | None, key: str) -> list[Violation] | None:
+    path = cache / f"shacl-{key}.json" if cache else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        return [Violation(**fields) for fields in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError):
+        return None  # a damaged cache entry is ignored and rewritten
+
+
+def _store_cache(cache: Path | None, key: str, results: list[Violation]) -> None:
+    if cache is None:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"shacl-{key}.json"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps([asdict(r) for r in results]), encoding="utf-8")
+    temporary.replace(path)
 
 
 def _shape(iri: str) -> str:
