@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,9 +41,11 @@ class Site:
     _dumps: dict[str, bytes] = field(default_factory=dict)
 
     def close(self) -> None:
-        """Release the store (an on-disk store is locked while open)."""
+        """Release the store (an on-disk store is locked while open) and remove the workers' snapshot."""
         self.store = ox.Store()
         self._dumps.clear()
+        if not self.pool.source.on_disk:
+            shutil.rmtree(self.pool.source.path.parent, ignore_errors=True)
 
     def context(self) -> dict:
         """The JSON-LD context (the `@context` object of ontology/context.jsonld)."""

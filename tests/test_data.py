@@ -120,3 +120,12 @@ def test_seed_provenance_is_claimed_by_outside_sources_without_quotes(store):
     assert rows(store, f"SELECT ?d WHERE {{ {briefing} ; rep:reportedIn kg:source-000 ; rep:valueDate ?d }}") == []
     today = rows(store, f"SELECT ?t WHERE {{ {briefing} ; rep:property rep:relativeDate ; rep:valueText ?t }}")
     assert today == [{"t": "today"}]
+
+
+def test_no_triple_is_stated_in_two_files(store):
+    """Oxigraph's union default graph keeps a triple once per named graph, so a repeated triple doubles rows."""
+    repeated = rows(
+        store,
+        """SELECT ?s ?p ?o WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER (STR(?a) < STR(?b)) } LIMIT 5""",
+    )
+    assert repeated == []
