@@ -1,0 +1,1 @@
+"""Benchmarks of repatriation-kg: a synthetic data generator and an HTTP benchmark against peer servers."""
