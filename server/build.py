@@ -26,6 +26,11 @@ def sorted_quads(store: ox.Store) -> list[ox.Quad]:
     return sorted(store, key=lambda q: (str(q.graph_name), str(q.triple)))
 
 
+def nquads(store: ox.Store) -> bytes:
+    """The N-Quads dump: one named graph per file, in a stable order."""
+    return ox.serialize(sorted_quads(store), format=ox.RdfFormat.N_QUADS)
+
+
 def jsonld(triples: list[ox.Triple], context: dict, context_ref: str) -> bytes:
     """Compacted JSON-LD (PyLD, a conforming JSON-LD 1.1 processor) whose @context refers to `context_ref`."""
     nquads = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
@@ -42,7 +47,7 @@ def dump_files(store: ox.Store, context_path: Path) -> dict[str, bytes]:
     return {
         f"{NAME}.ttl": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES),
         f"{NAME}.nt": ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-        f"{NAME}.nq": ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+        f"{NAME}.nq": nquads(store),
         f"{NAME}.trig": ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
         f"{NAME}.jsonld": jsonld(triples, context["@context"], CONTEXT_FILE),
         CONTEXT_FILE: context_path.read_bytes(),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build import write_build
+from server.build import NAME, nquads, write_build
 from server.config import Settings
 from server.errors import InputError, RkgError
 from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
@@ -21,6 +21,8 @@ from server.validation import validate
 EXIT_INVALID = 1
 SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "cors_origins",
                "service_allowlist", "store_path")  # fmt: skip
+LOAD_FLAGS = ("engine", "isql", "engine_user", "load_dir")
+PASSWORD_ENV = "RKG_ENGINE_PASSWORD"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data=args.data,
             shapes=args.shapes,
             sources=getattr(args, "sources", None),
-            **{name: getattr(args, name, None) for name in SERVE_FLAGS},
+            **{name: getattr(args, name, None) for name in SERVE_FLAGS + LOAD_FLAGS},
         )
         return args.run(args, settings)
     except RkgError as err:
@@ -68,6 +70,39 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     site = build_site(settings)
     print(f"{site.triples} triples, data version {site.version}; serving http://{settings.host}:{settings.port}/sparql")
     uvicorn.run(create_app(site), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    return 0
+
+
+def _load(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import tempfile
+
+    from server.engine import Engine, Isql, load_build, load_folder
+
+    if not settings.engine:
+        raise RkgError("give the engine's SPARQL endpoint with --engine URL (or RKG_ENGINE)")
+    password = os.environ.get(args.password_env)
+    if password is None:
+        if args.password_env != PASSWORD_ENV:
+            raise RkgError(f"--password-env {args.password_env}: that environment variable is not set")
+        password = "dba"  # Virtuoso's default, as in a new scratch database
+    engine = Engine(settings.engine)
+    isql = Isql.for_engine(settings.engine, settings.isql, user=settings.engine_user, password=password)
+    engine.ask("ASK { }")  # a clear error now rather than after validating
+    folder = load_folder(isql, settings.load_dir)
+    report, store = validate(settings.layout, settings.sources, settings.cache)
+    if not report.conforms:
+        print("\n".join(report.lines()))
+        print(f"rkg load: nothing loaded into {settings.engine}: the graph does not validate.", file=sys.stderr)
+        return EXIT_INVALID
+    print(report.lines()[-1])
+    try:
+        with tempfile.TemporaryDirectory(dir=folder, prefix="rkg-load-") as tmp:
+            os.chmod(tmp, 0o755)  # the engine may run as another user
+            (Path(tmp) / f"{NAME}.nq").write_bytes(nquads(store))  # the one dump the loader reads
+            load_build(Path(tmp), engine, isql)
+    except OSError as err:
+        raise RkgError(f"cannot write the build into {folder}: {err.strerror or err}") from None
     return 0
 
 
@@ -152,6 +187,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
     p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")
     p.set_defaults(run=_serve)
+    p = sub.add_parser(
+        "load", parents=[common, sources], help="validate, then bulk-load the graph into an external engine (Virtuoso)"
+    )
+    p.add_argument("--engine", help="the engine's SPARQL endpoint, e.g. http://127.0.0.1:28890/sparql (env RKG_ENGINE)")
+    p.add_argument(
+        "--isql", help="the engine's SQL port, HOST:PORT (default: port 1111 on the engine's host; env RKG_ISQL)"
+    )
+    p.add_argument("--user", dest="engine_user", help="SQL user (default dba; env RKG_ENGINE_USER)")
+    p.add_argument(
+        "--password-env",
+        default=PASSWORD_ENV,
+        metavar="VAR",
+        help=f"environment variable holding the SQL password (default {PASSWORD_ENV}; unset: dba)",
+    )
+    p.add_argument("--load-dir", dest="load_dir", type=Path, help="a folder the engine may read (default: asked)")
+    p.set_defaults(run=_load)
     return parser
 
 

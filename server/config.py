@@ -29,6 +29,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "service_allowlist": ("RKG_SERVICE_ALLOWLIST", lambda text: tuple(u.strip() for u in text.split(",") if u.strip())),
     "store_path": ("RKG_STORE", Path),
     "max_depth": ("RKG_MAX_DEPTH", int),
+    "engine": ("RKG_ENGINE", str),
+    "isql": ("RKG_ISQL", str),
+    "engine_user": ("RKG_ENGINE_USER", str),
+    "load_dir": ("RKG_LOAD_DIR", Path),
 }
 
 
@@ -53,6 +57,10 @@ class Settings:
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
     max_depth: int = 64  # deepest nesting of groups a query may use
+    engine: str | None = None  # an external SPARQL engine's endpoint (rkg load)
+    isql: str | None = None  # its SQL port, host:port (Virtuoso's isql); default: port 1111 on the engine's host
+    engine_user: str = "dba"  # the engine's SQL user; the password comes from an environment variable
+    load_dir: Path | None = None  # a folder the engine may read (DirsAllowed); default: asked from the engine
 
     @property
     def layout(self) -> Layout:
