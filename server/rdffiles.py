@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,15 +21,16 @@ def rdf_format(path: Path) -> ox.RdfFormat:
     return fmt
 
 
-def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
-    """Parse one RDF file; every triple goes into `graph` (the default graph when None)."""
+def iter_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
+    """The quads of one RDF file, streamed; every triple goes into `graph` (the default graph when None)."""
     if not path.is_file():
         raise InputError(path, "no such file")
     fmt = rdf_format(path)
+    target = graph if graph is not None else ox.DefaultGraph()
     try:
         parsed = ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
-        target = graph if graph is not None else ox.DefaultGraph()
-        return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
+        for q in parsed:
+            yield ox.Quad(q.subject, q.predicate, q.object, target)
     except SyntaxError as err:
         line, column = _position(err)
         raise InputError(path, f"{fmt.name} syntax error: {_reason(err)}", line, column) from None
@@ -37,12 +38,15 @@ def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) 
         raise InputError(path, f"cannot be read: {err}") from None
 
 
-def parse_files(paths: Iterable[tuple[Path, ox.NamedNode]]) -> list[ox.Quad]:
-    """Parse several files, each into its own named graph."""
-    quads: list[ox.Quad] = []
+def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
+    """Parse one RDF file into a list of quads (see iter_file)."""
+    return list(iter_file(path, graph))
+
+
+def iter_files(paths: Iterable[tuple[Path, ox.NamedNode]]) -> Iterator[ox.Quad]:
+    """The quads of several files, each into its own named graph, streamed (large data never sits in a list)."""
     for path, graph in paths:
-        quads.extend(parse_file(path, graph))
-    return quads
+        yield from iter_file(path, graph)
 
 
 def _position(err: SyntaxError) -> tuple[int | None, int | None]:

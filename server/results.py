@@ -42,7 +42,7 @@ def write(
         fmt = GRAPH_TYPES[media_type]
         return Written(ox.serialize(triples, format=fmt), media_type, len(triples), truncated)
     names = [v.value for v in result.variables]
-    rows, truncated = _take(itertools.islice(([s[n] for n in names] for s in result), offset, None), cap)
+    rows, truncated = _take(itertools.islice((list(s) for s in result), offset, None), cap)  # in variable order
     writer = {
         "application/sparql-results+json": _json,
         "application/sparql-results+xml": _xml,
@@ -73,18 +73,20 @@ def _json(names: Sequence[str], rows: list[list], truncated: bool) -> str:
 
 
 def _json_term(term: object) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
+    kind = type(term)
+    if kind is ox.Literal:
+        language = term.language
+        if language:
+            return {"type": "literal", "value": term.value, "xml:lang": language}
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": datatype}
+    if kind is ox.NamedNode:
         return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
+    if kind is ox.BlankNode:
         return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
+    if kind is ox.Triple:
         return {
             "type": "triple",
             "value": {k: _json_term(getattr(term, k)) for k in ("subject", "predicate", "object")},

@@ -11,7 +11,7 @@ import rdflib
 
 from server.errors import RkgError
 from server.project import PREFIXES, Layout
-from server.rdffiles import parse_files
+from server.rdffiles import iter_files
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -19,7 +19,7 @@ Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 def load_store(layout: Layout) -> ox.Store:
     """An in-memory store with every ontology and data file in its own named graph."""
     store = ox.Store()
-    store.extend(parse_files(layout.graph_files()))
+    store.bulk_extend(iter_files(layout.graph_files()))
     return store
 
 
