@@ -4,47 +4,32 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import editor, linkeddata, queries
+from server import editor, endpoint, linkeddata, queries
 from server.canned import load_queries
-from server.catalog import CATALOG_PREFIXES, DUMP_TYPES, service_description, void_description
+from server.catalog import DUMP_TYPES, void_description
+from server.endpoint import rdf_response
 from server.errors import RkgError
-from server.executor import Job, QueryFailed, QueryTimeout
-from server.formats import GRAPH_TYPES, RESULT_TYPES
-from server.guard import QueryRefused, inspect
-from server.negotiate import from_format, pick
-from server.pages import data_page, home_page, service_page
-from server.project import PREFIXES
-from server.responses import error_response, etag, read_response
+from server.executor import QueryTimeout
+from server.middleware import AccessLog, HeadAsGet
+from server.negotiate import pick
+from server.pages import data_page, home_page
+from server.responses import READ, error_response, etag, read_response
 from server.site import Site
-from server.sparql import Operation, ProtocolError, from_params, from_post
+from server.sparql import ProtocolError
 from server.summary import summarise
 
-access_log = logging.getLogger("server.access")
 log = logging.getLogger(__name__)
 
-READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 HTML = "text/html"
-EXAMPLE_QUERY = """PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?figure ?hedge ?who ?source WHERE {
-  ?claim rep:subject <https://w3id.org/repatriation-kg/id/kazakhstan> ;
-         rep:property rep:repatriatedCount ;
-         rep:quantity ?figure ; rep:approximation ?hedge ;
-         rep:claimedBy/rdfs:label ?who ; rep:reportedIn/rdfs:label ?source .
-} ORDER BY DESC(?figure)"""
 
 
 def create_app(site: Site) -> FastAPI:
@@ -75,7 +60,7 @@ def create_app(site: Site) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)
     _errors(app)
-    _sparql_routes(app, site)
+    endpoint.register(app, site)
     _data_routes(app, site)
     linkeddata.register(app, site)
 
@@ -95,44 +80,6 @@ def create_app(site: Site) -> FastAPI:
     return app
 
 
-class HeadAsGet:
-    """HEAD is GET without the body: routes see GET; the server sends the headers only (uvicorn drops the body)."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "HEAD":
-            scope = dict(scope, method="GET")
-        await self.app(scope, receive, send)
-
-
-class AccessLog:
-    """One log line per request: method, path, status and duration."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start, status = time.perf_counter(), 500
-
-        async def record(message: dict) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record)
-        finally:
-            access_log.info(
-                "%s %s %d %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - start) * 1000
-            )
-
-
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(RkgError)
     async def known(request: Request, err: RkgError) -> Response:
@@ -150,69 +97,6 @@ def _errors(app: FastAPI) -> None:
     async def unexpected(request: Request, err: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "the server could not answer this request; the error has been logged")
-
-
-def _sparql_routes(app: FastAPI, site: Site) -> None:
-    settings = site.settings
-
-    @app.api_route("/sparql", methods=READ, summary="SPARQL 1.1 query (GET); without a query, the service description")
-    async def sparql_get(request: Request) -> Response:
-        operation = from_params(list(request.query_params.multi_items()))
-        if operation.query is None:
-            return service(request, operation)
-        return await run(request, operation, cacheable=True)
-
-    @app.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
-    async def sparql_post(request: Request) -> Response:
-        body = await _body(request, settings.max_body)
-        operation = from_post(request.headers.get("content-type", ""), body, list(request.query_params.multi_items()))
-        return await run(request, operation, cacheable=False)
-
-    def service(request: Request, operation: Operation) -> Response:
-        endpoint = str(request.url.replace(query="", fragment=""))
-        if not operation.format and pick(request.headers.get("accept", ""), [*GRAPH_TYPES, HTML]) == HTML:
-            page = service_page(
-                endpoint=endpoint, timeout=settings.query_timeout, cap=settings.result_cap, example=EXAMPLE_QUERY
-            )
-            tag = etag(site.version, "sd", endpoint, HTML)
-            return read_response(request, page.encode(), "text/html; charset=utf-8", tag, site.modified)
-        triples = service_description(endpoint, site.store, site.triples, settings.query_timeout, settings.result_cap)
-        return _rdf(request, site, triples, operation.format, "sd", endpoint)
-
-    async def run(request: Request, operation: Operation, cacheable: bool) -> Response:
-        assert operation.query is not None
-        try:
-            found = inspect(operation.query, max_depth=settings.max_depth, prefixes=PREFIXES)
-        except QueryRefused as err:
-            raise ProtocolError(str(err)) from None
-        refused = [s for s in found.services if s not in settings.service_allowlist]
-        if refused:
-            raise ProtocolError(f"SERVICE <{refused[0]}> is not allowed: this endpoint calls no remote services")
-        for graph in (*found.from_graphs, *(operation.default_graphs or ()), *(operation.named_graphs or ())):
-            if graph not in site.graphs:
-                raise ProtocolError(f"<{graph}> names no graph of this store, and remote graphs are not loaded")
-        offered = list(GRAPH_TYPES) if found.form in ("CONSTRUCT", "DESCRIBE") else list(RESULT_TYPES)
-        media = _choose(request, operation.format, offered)
-        timeout = min(settings.query_timeout, operation.timeout or math.inf)
-        job = Job(
-            operation.query, media, settings.result_cap, PREFIXES, operation.default_graphs, operation.named_graphs
-        )
-        try:
-            written = await site.pool.run(job, timeout)
-        except QueryFailed as err:
-            raise ProtocolError(str(err)) from None
-        headers = {"Vary": "Accept"}
-        if written.count is not None:
-            headers["X-Result-Count"] = str(written.count)
-        if written.truncated:
-            headers["X-Result-Truncated"] = f"only the first {written.count} results are returned (the result cap)"
-        if not cacheable:
-            return Response(written.body, media_type=written.media_type, headers=headers)
-        params = [*request.query_params.multi_items()]
-        response = read_response(request, written.body, written.media_type, etag(site.version, media, str(params)),
-                                 site.modified)  # fmt: skip
-        response.headers.update(headers)
-        return response
 
 
 def _data_routes(app: FastAPI, site: Site) -> None:
@@ -248,7 +132,7 @@ def _data_routes(app: FastAPI, site: Site) -> None:
     def void(request: Request, format: str | None = None) -> Response:
         root = str(request.base_url).rstrip("/")
         triples = void_description(root, site.store, site.triples, site.modified.isoformat())
-        return _rdf(request, site, triples, format, "void", root)
+        return rdf_response(request, site, triples, format, "void", root)
 
     @app.api_route("/context.jsonld", methods=READ, summary="The JSON-LD context of the data")
     @app.api_route("/data/context.jsonld", methods=READ, include_in_schema=False)  # beside the JSON-LD dump
@@ -263,37 +147,3 @@ def _data_routes(app: FastAPI, site: Site) -> None:
         body = site.dumps()[f"repatriation-kg.{ext}"]
         media = DUMP_TYPES[ext]
         return read_response(request, body, media, etag(site.version, "dump", ext), site.modified, False)
-
-
-def _rdf(request: Request, site: Site, triples: list[ox.Triple], fmt: str | None, *key: str) -> Response:
-    """An RDF description in the negotiated format, cacheable."""
-    media = _choose(request, fmt, list(GRAPH_TYPES))
-    body = ox.serialize(triples, format=GRAPH_TYPES[media], prefixes=CATALOG_PREFIXES)
-    return read_response(request, body, media, etag(site.version, *key, media), site.modified)
-
-
-def _choose(request: Request, fmt: str | None, offered: list[str]) -> str:
-    """The media type from a `format` parameter, else from Accept; 406 when nothing offered fits."""
-    if fmt:
-        media = from_format(fmt, offered)
-        if media is None:
-            raise ProtocolError(f"unknown or unsuitable format {fmt!r}; choose one of {', '.join(offered)}", status=400)
-        return media
-    media = pick(request.headers.get("accept", ""), offered)
-    if media is None:
-        raise ProtocolError(f"none of the accepted media types is available; choose one of {', '.join(offered)}", 406)
-    return media
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 past `limit` bytes (declared or actually sent)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(f"the request body is larger than {limit} bytes", status=413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(f"the request body is larger than {limit} bytes", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -138,18 +138,24 @@ class CannedQuery:
 
 
 def bind(query: str, bindings: Mapping[ox.Variable, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a VALUES block of the bound terms opening its WHERE group.
+    """The query with a VALUES block of the bound terms opening its WHERE group and every sub-select's that
+    names one of the variables (with the variables it names): the parameter means the same value throughout.
 
     The terms are RDF terms built from typed, checked values and written in their canonical syntax, so user
     text never becomes query syntax. Placed first in the group, the block also gives the engine its most
-    selective pattern first.
+    selective pattern first; Oxigraph does not push outer bindings into a sub-select, hence its own block.
     """
     if not bindings:
         return query
-    names = " ".join(f"?{v.value}" for v in bindings)
-    terms = " ".join(str(t) for t in bindings.values())
-    position = where_group_start(query)
-    return f"{query[:position]} VALUES ({names}) {{ ({terms}) }}{query[position:]}"
+    blocks = {where_group_start(query): list(bindings)}
+    for start, names in sub_select_groups(query):
+        if named := [v for v in bindings if f"?{v.value}" in names or f"${v.value}" in names]:
+            blocks[start] = named
+    for position in sorted(blocks, reverse=True):
+        names = " ".join(f"?{v.value}" for v in blocks[position])
+        terms = " ".join(str(bindings[v]) for v in blocks[position])
+        query = f"{query[:position]} VALUES ({names}) {{ ({terms}) }}{query[position:]}"
+    return query
 
 
 def where_group_start(query: str) -> int:
@@ -160,6 +166,25 @@ def where_group_start(query: str) -> int:
         if kind == "open" and query[end - 1] == "{":
             return end
     raise RkgError("the query has no WHERE group to bind parameters in")
+
+
+def sub_select_groups(query: str) -> list[tuple[int, set[str]]]:
+    """(offset after the opening brace, variables named inside) of the WHERE group of each nested SELECT."""
+    tokens = list(tokenize(query))
+    groups, depth = [], 0
+    for i, (kind, text, _) in enumerate(tokens):
+        depth += (kind == "open") - (kind == "close")
+        if depth == 0 or kind != "word" or text.upper() != "SELECT":
+            continue
+        start = next(j for j in range(i, len(tokens)) if tokens[j][0] == "open" and tokens[j][1] == "{")
+        level, names = 0, set()
+        for kind2, text2, _ in tokens[start:]:
+            level += (kind2 == "open") - (kind2 == "close")
+            names.add(text2) if kind2 == "var" else None
+            if level == 0:
+                break
+        groups.append((tokens[start][2], names))
+    return groups
 
 
 def parse_query_file(path: Path) -> CannedQuery:

@@ -16,11 +16,10 @@ from starlette.responses import Response
 from server.canned import load_queries
 from server.pages import render
 from server.project import BASE_IRI, ROOT
-from server.responses import etag, read_response
+from server.responses import READ, etag, read_response
 from server.site import Site
 
 QUERIES_DIR = ROOT / "queries"
-READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 
 
 def editor_page(queries_dir: Path = QUERIES_DIR, *, base_iri: str = BASE_IRI) -> str:

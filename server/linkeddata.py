@@ -18,7 +18,7 @@ from server.formats import GRAPH_TYPES
 from server.negotiate import pick
 from server.pages import STATIC_DIR, entity_page, not_found_page, ontology_page
 from server.project import GRAPH_BASE, PREFIXES
-from server.responses import etag, read_response
+from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
 
@@ -33,7 +33,6 @@ SUFFIXES = {
 # Turtle first: a client that accepts anything (curl) gets data; browsers ask for HTML by name.
 OFFERED = ["text/turtle", HTML, "application/ld+json", "application/n-triples", "application/rdf+xml"]
 RDF_ONLY = [m for m in OFFERED if m != HTML]
-READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 
 
 def register(app: FastAPI, site: Site) -> None:

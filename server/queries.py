@@ -16,7 +16,7 @@ from server.executor import Job, QueryFailed
 from server.negotiate import from_format, pick
 from server.pages import contested_page, query_index_page, query_page, results_page
 from server.project import PREFIXES
-from server.responses import etag, read_response
+from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
 
@@ -24,7 +24,6 @@ HTML = "text/html"
 OFFERED = ["application/sparql-results+json", HTML, "text/csv", "text/tab-separated-values"]
 CONTROL = ("page", "per_page", "format")
 PER_PAGE = 100
-READ = ["GET"]  # HEAD is answered by HeadAsGet (app.py)
 _SCHEMA = {
     "iri": {"type": "string", "format": "uri"},
     "string": {"type": "string"},

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 CACHE_CONTROL = "public, max-age=300"
+READ = ["GET"]  # read routes; HEAD is answered for every one of them by middleware.HeadAsGet
 
 
 def etag(version: str, *parts: str) -> str:
