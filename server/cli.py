@@ -1,4 +1,4 @@
-"""The `rkg` command: validate, build and query the graph."""
+"""The `rkg` command: validate, build, query, serve the graph, and load it into an external engine."""
 
 from __future__ import annotations
 
