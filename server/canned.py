@@ -178,9 +178,10 @@ def sub_select_groups(query: str) -> list[tuple[int, set[str]]]:
             continue
         start = next(j for j in range(i, len(tokens)) if tokens[j][0] == "open" and tokens[j][1] == "{")
         level, names = 0, set()
-        for kind2, text2, _ in tokens[start:]:
-            level += (kind2 == "open") - (kind2 == "close")
-            names.add(text2) if kind2 == "var" else None
+        for inner_kind, inner_text, _ in tokens[start:]:
+            level += (inner_kind == "open") - (inner_kind == "close")
+            if inner_kind == "var":
+                names.add(inner_text)
             if level == 0:
                 break
         groups.append((tokens[start][2], names))

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from server.canned import ParameterError, bind, load_queries, parse_query_file
@@ -102,6 +103,21 @@ def test_values_are_bound_as_terms_not_text():
         query.bindings({"entity": hostile})
     text = bind(query.text, query.bindings({"entity": KG + "kazakhstan"}))
     assert f"VALUES (?entity) {{ (<{KG}kazakhstan>) }}" in text
+
+
+def test_bind_also_opens_each_sub_select_that_names_the_parameter():
+    text = (
+        "SELECT ?c ?q WHERE { ?c rep:reportedIn ?source .\n"
+        "  OPTIONAL { SELECT ?c (COUNT(?e) AS ?q) WHERE { ?c rep:reportedIn ?source ; rep:evidence ?e } GROUP BY ?c }\n"
+        "  OPTIONAL { SELECT ?c (COUNT(?e) AS ?n) WHERE { ?c rep:evidence ?e } GROUP BY ?c } }"
+    )
+    block = f"VALUES (?source) {{ (<{KG}source-000>) }}"
+    bound = bind(text, {ox.Variable("source"): ox.NamedNode(KG + "source-000")})
+    assert bound.count(block) == 2
+    assert bound.startswith(f"SELECT ?c ?q WHERE {{ {block} ?c rep:reportedIn ?source")
+    assert f"WHERE {{ {block} ?c rep:reportedIn ?source ; rep:evidence ?e }}" in bound
+    assert "WHERE { ?c rep:evidence ?e }" in bound  # a sub-select without ?source is left alone
+    assert bind(text, {}) == text
 
 
 def test_a_bad_header_names_the_file_and_line(tmp_path):
