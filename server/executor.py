@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
+import os
+import pickle
+import struct
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -74,33 +76,51 @@ def evaluate(store: ox.Store, job: Job) -> Written:
     return write(store.query(job.query, **options), job.media_type, job.cap, job.offset)
 
 
-def _worker_main(source: StoreSource, conn: Connection) -> None:
+def _worker_main(source: StoreSource, jobs: Connection, replies: Connection) -> None:
     store = source.open()
-    conn.send(("ready", None))
+    replies.send(("ready", None))
     while True:
         try:
-            job = conn.recv()
+            job = jobs.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", evaluate(store, job)))
+            replies.send(("ok", evaluate(store, job)))
         except SyntaxError as err:
-            conn.send(("error", f"SPARQL syntax error: {err}"))
+            replies.send(("error", f"SPARQL syntax error: {err}"))
         except (OSError, ValueError, TypeError, RuntimeError) as err:
-            conn.send(("error", f"the query could not be evaluated: {err}"))
-
-
-def _receive(conn: Connection, timeout: float) -> tuple[str, object]:
-    if not conn.poll(timeout):
-        raise TimeoutError
-    return conn.recv()
+            replies.send(("error", f"the query could not be evaluated: {err}"))
 
 
 @dataclass(eq=False)
 class _Worker:
+    """A worker process, the pipe its jobs go down, and the one its replies come up (read on the event loop)."""
+
     process: BaseProcess
-    conn: Connection
+    jobs: Connection
+    replies: Connection
+    reader: asyncio.StreamReader | None = None
+    transport: asyncio.ReadTransport | None = None
     started: float = field(default_factory=time.monotonic)
+
+    async def reply(self) -> tuple[str, object]:
+        """The next reply, read without blocking the loop; `multiprocessing.Connection`'s framing is a signed
+        4-byte length (-1 announces an 8-byte one) and a pickle."""
+        if self.reader is None:
+            loop = asyncio.get_running_loop()
+            self.reader = asyncio.StreamReader(limit=2**20)
+            pipe = os.fdopen(os.dup(self.replies.fileno()), "rb", buffering=0)
+            self.transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(self.reader), pipe)
+        (size,) = struct.unpack("!i", await self.reader.readexactly(4))
+        if size == -1:
+            (size,) = struct.unpack("!Q", await self.reader.readexactly(8))
+        return pickle.loads(await self.reader.readexactly(size))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        self.jobs.close()
+        self.replies.close()
 
 
 class QueryPool:
@@ -111,7 +131,6 @@ class QueryPool:
         self.size = size
         self._free: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
-        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="query-wait")
         self.replaced = 0
 
     async def start(self) -> None:
@@ -124,7 +143,6 @@ class QueryPool:
     async def close(self) -> None:
         for worker in list(self._all):
             self._stop(worker)
-        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, job: Job, timeout: float) -> Written:
         """Evaluate `job`, waiting at most `timeout` seconds in all (queueing included)."""
@@ -135,12 +153,12 @@ class QueryPool:
         except TimeoutError:
             raise QueryTimeout(f"no query worker became free within {timeout:g} s; try again later") from None
         try:
-            worker.conn.send(job)
-            reply = await self._reply(worker, max(deadline - time.monotonic(), 0.0))
+            worker.jobs.send(job)
+            reply = await asyncio.wait_for(worker.reply(), max(deadline - time.monotonic(), 0.0))
         except TimeoutError:
             self._replace(worker)
             raise QueryTimeout(f"the query was stopped after {timeout:g} s (the time limit)") from None
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError, asyncio.IncompleteReadError, pickle.UnpicklingError):
             self._replace(worker)
             raise QueryFailed(
                 "the query engine stopped while evaluating this query (for example on very deep nesting); "
@@ -152,23 +170,16 @@ class QueryPool:
             raise QueryFailed(payload)
         return payload
 
-    async def _reply(self, worker: _Worker, timeout: float) -> tuple[str, object]:
-        """Wait for the worker's answer in one of the pool's own threads (the event loop stays free).
-
-        Not `loop.add_reader`: uvloop makes a watched descriptor non-blocking, and a large answer then
-        arrives in pieces that `Connection.recv` cannot take.
-        """
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, _receive, worker.conn, timeout)
-
     def _spawn(self) -> _Worker:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_worker_main, args=(self.source, child), daemon=True)
+        job_out, job_in = _CONTEXT.Pipe(duplex=False)
+        reply_out, reply_in = _CONTEXT.Pipe(duplex=False)
+        process = _CONTEXT.Process(target=_worker_main, args=(self.source, job_out, reply_in), daemon=True)
         process.start()
-        child.close()
-        status, _ = parent.recv()  # waits until the store is open
+        job_out.close()
+        reply_in.close()
+        status, _ = reply_out.recv()  # waits until the store is open
         assert status == "ready"
-        worker = _Worker(process, parent)
+        worker = _Worker(process, job_in, reply_out)
         self._all.add(worker)
         return worker
 
@@ -176,7 +187,7 @@ class QueryPool:
         self._all.discard(worker)
         worker.process.kill()
         worker.process.join(5)
-        worker.conn.close()
+        worker.close()
 
     def _replace(self, worker: _Worker) -> None:
         self._stop(worker)
