@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 HTML = "text/html"
 
 
+def app_from_environment() -> FastAPI:
+    """The application for settings read from the environment (what each of several HTTP workers runs)."""
+    from server.config import Settings
+    from server.site import build_site
+
+    return create_app(build_site(Settings.load()))
+
+
 def create_app(site: Site) -> FastAPI:
     """The application serving `site`; the query pool starts and stops with it."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,8 @@ from server.terms import show
 from server.validation import validate
 
 EXIT_INVALID = 1
-SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "cors_origins",
-               "service_allowlist", "store_path")  # fmt: skip
+SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "http_workers",
+               "cors_origins", "service_allowlist", "store_path")  # fmt: skip
 LOAD_FLAGS = ("engine", "isql", "engine_user", "load_dir")
 PASSWORD_ENV = "RKG_ENGINE_PASSWORD"
 
@@ -67,9 +68,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.site import build_site
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    site = build_site(settings)
+    site = build_site(settings)  # validates (refusing invalid data) before anything listens
     print(f"{site.triples} triples, data version {site.version}; serving http://{settings.host}:{settings.port}/sparql")
-    uvicorn.run(create_app(site), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
+    if settings.http_workers == 1:
+        uvicorn.run(create_app(site), **common)
+        return 0
+    site.close()  # each HTTP worker builds its own site (the SHACL results are cached) and query workers
+    os.environ.update(settings.environment())
+    uvicorn.run("server.app:app_from_environment", factory=True, workers=settings.http_workers, **common)
     return 0
 
 
@@ -182,7 +189,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", dest="query_timeout", type=float, help="query time limit, s (default 10)")
     p.add_argument("--result-cap", dest="result_cap", type=int, help="most rows per result (default 10000)")
     p.add_argument("--max-body", dest="max_body", type=int, help="largest POST body, bytes (default 1000000)")
-    p.add_argument("--workers", type=int, help="query worker processes (default 3)")
+    p.add_argument("--workers", type=int, help="query worker processes (default 3; per HTTP worker)")
+    p.add_argument("--http-workers", dest="http_workers", type=int, help="HTTP server processes (default 1)")
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="origin allowed by CORS (default *)")
     p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
     p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")

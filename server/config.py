@@ -25,6 +25,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "result_cap": ("RKG_RESULT_CAP", int),
     "max_body": ("RKG_MAX_BODY", int),
     "workers": ("RKG_WORKERS", int),
+    "http_workers": ("RKG_HTTP_WORKERS", int),
     "cors_origins": ("RKG_CORS_ORIGINS", lambda text: tuple(o.strip() for o in text.split(",") if o.strip())),
     "service_allowlist": ("RKG_SERVICE_ALLOWLIST", lambda text: tuple(u.strip() for u in text.split(",") if u.strip())),
     "store_path": ("RKG_STORE", Path),
@@ -53,6 +54,7 @@ class Settings:
     result_cap: int = 10_000  # rows (or triples) per result; more are cut with a notice
     max_body: int = 1_000_000  # bytes of a POST body
     workers: int = 3  # query worker processes; a runaway query occupies one until its timeout
+    http_workers: int = 1  # server processes answering HTTP, each with its own query workers
     cors_origins: tuple[str, ...] = ("*",)  # origins allowed to read with CORS
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
@@ -84,8 +86,20 @@ class Settings:
                 values[f.name] = parse(raw) if isinstance(raw, str) else raw
             except ValueError:
                 raise RkgError(f"setting {f.name} ({name}): {raw!r} is not valid") from None
-        numbers = {k: values.get(k, getattr(cls, k)) for k in ("query_timeout", "result_cap", "max_body", "workers")}
+        numbers = {
+            k: values.get(k, getattr(cls, k))
+            for k in ("query_timeout", "result_cap", "max_body", "workers", "http_workers")
+        }
         for key, number in numbers.items():
             if not number > 0:
                 raise RkgError(f"setting {key} ({ENVIRONMENT[key][0]}) must be positive, not {number!r}")
         return replace(cls(), **values)
+
+    def environment(self) -> dict[str, str]:
+        """These settings as RKG_* variables, so that another process (an HTTP worker) loads the same ones."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[ENVIRONMENT[f.name][0]] = ",".join(value) if isinstance(value, tuple) else str(value)
+        return out

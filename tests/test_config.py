@@ -37,3 +37,54 @@ def test_serve_flags_reach_the_settings():
 def test_non_positive_limits_are_refused():
     with pytest.raises(RkgError, match="query_timeout"):
         Settings.load(environ={"RKG_QUERY_TIMEOUT": "0"})
+
+
+def test_settings_pass_to_another_process_through_the_environment():
+    settings = Settings.load(environ={}, query_timeout=2.5, cors_origins=("http://a", "http://b"), http_workers=2)
+    assert Settings.load(environ=settings.environment()) == settings
+
+
+def test_several_http_workers_serve_the_same_graph(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from server.project import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "server.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--http-workers",
+        "2",
+        "--workers",
+        "1",
+    ]
+    with open(tmp_path / "serve.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        answers = {
+            httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK { ?s ?p ?o }"}).text for _ in range(6)
+        }
+        assert answers == {'{"head":{},"boolean":true}'}
+    finally:
+        server.terminate()
+        server.wait(20)
