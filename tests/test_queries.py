@@ -151,12 +151,16 @@ def test_openapi_documents_every_query_with_its_parameters(server_url):
             if param.example:
                 assert documented[param.name]["example"] == param.example
     state = {p["name"]: p for p in spec["paths"]["/queries/state-figures"]["get"]["parameters"]}["state"]
-    assert state["schema"] == {"type": "string", "format": "uri", "default": KG + "kazakhstan"}
+    assert state["schema"]["type"] == "string" and state["schema"]["format"] == "uri"
+    assert state["schema"]["default"] == KG + "kazakhstan"
+    assert state["schema"]["enum"] == [KG + s for s in ("kazakhstan", "kyrgyzstan", "tajikistan", "uzbekistan")]
 
 
 def test_a_bad_value_is_a_400_naming_the_parameter(server_url):
     response = httpx.get(f"{server_url}/queries/state-figures", params={"state": "Kazakhstan"})
     assert response.status_code == 400 and "'state'" in response.json()["error"]
+    response = httpx.get(f"{server_url}/queries/state-figures", params={"state": KG + "syria"})
+    assert response.status_code == 400 and "is not one of" in response.json()["error"]
     response = httpx.get(f"{server_url}/queries/state-figures", params={"country": KG + "kazakhstan"})
     assert response.status_code == 400 and "'country'" in response.json()["error"]
     assert httpx.get(f"{server_url}/queries/state-figures", params={"page": "0"}).status_code == 400
