@@ -1,7 +1,7 @@
-# Invalid example for shp:Evidence-quote: A quote selector whose exact text is empty.
-#+ shape: shp:Evidence-quote
-#+ focus: ex:evidence-exact
-#+ path: oa:hasSelector
+# Invalid example for shp:QuoteSelector-exact: A quote selector whose exact text is empty.
+#+ shape: shp:QuoteSelector-exact
+#+ focus: ex:quote-exact
+#+ path: oa:exact
 PREFIX ex: <http://example.org/rkg/>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX org: <http://www.w3.org/ns/org#>

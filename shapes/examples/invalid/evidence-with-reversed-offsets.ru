@@ -1,7 +1,7 @@
-# Invalid example for shp:Evidence-position: A position selector whose start is after its end.
-#+ shape: shp:Evidence-position
-#+ focus: ex:evidence-exact
-#+ path: oa:hasSelector
+# Invalid example for shp:PositionSelector-start: A position selector whose start is after its end.
+#+ shape: shp:PositionSelector-start
+#+ focus: ex:position-exact
+#+ path: oa:start
 PREFIX ex: <http://example.org/rkg/>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX org: <http://www.w3.org/ns/org#>

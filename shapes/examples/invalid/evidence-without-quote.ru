@@ -1,7 +1,8 @@
 # Invalid example for shp:Evidence-quote: Evidence with offsets but no quoted text.
 #+ shape: shp:Evidence-quote
 #+ focus: ex:evidence-exact
-#+ path: oa:hasSelector
+#+ path: oa:hasSelector/rdf:type
+#+ also: shp:Evidence-selectors
 PREFIX ex: <http://example.org/rkg/>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX org: <http://www.w3.org/ns/org#>

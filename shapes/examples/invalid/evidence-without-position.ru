@@ -1,0 +1,15 @@
+# Invalid example for shp:Evidence-position: Evidence with a quote but no offsets.
+#+ shape: shp:Evidence-position
+#+ focus: ex:evidence-exact
+#+ path: oa:hasSelector/rdf:type
+#+ also: shp:Evidence-selectors
+PREFIX ex: <http://example.org/rkg/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+DELETE DATA { ex:evidence-exact oa:hasSelector ex:position-exact }
