@@ -20,7 +20,7 @@ from server.endpoint import rdf_response
 from server.errors import RkgError
 from server.executor import QueryTimeout
 from server.middleware import AccessLog, HeadAsGet
-from server.negotiate import pick
+from server.negotiate import prefers_html
 from server.pages import data_page, home_page
 from server.responses import READ, error_response, etag, read_response
 from server.site import Site
@@ -28,8 +28,6 @@ from server.sparql import ProtocolError
 from server.summary import summarise
 
 log = logging.getLogger(__name__)
-
-HTML = "text/html"
 
 
 def app_from_environment() -> FastAPI:
@@ -123,7 +121,7 @@ def _data_routes(app: FastAPI, site: Site) -> None:
     def data(request: Request) -> Response:
         dumps = [(f"repatriation-kg.{ext}", media) for ext, media in DUMP_TYPES.items()]
         graphs = sorted(site.graphs)
-        if pick(request.headers.get("accept", ""), ["application/json", HTML]) == HTML:
+        if prefers_html(request.headers.get("accept", "")):
             page = data_page(triples=site.triples, version=site.version, dumps=dumps, graphs=graphs).encode()
             return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "data"), site.modified)
         listing = {

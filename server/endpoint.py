@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from server.catalog import CATALOG_PREFIXES, service_description
 from server.executor import Job, QueryFailed
-from server.formats import GRAPH_TYPES, RESULT_TYPES
+from server.formats import GRAPH_TYPES, HTML, RESULT_TYPES
 from server.guard import QueryRefused, inspect
 from server.negotiate import from_format, pick
 from server.pages import service_page
@@ -20,7 +20,6 @@ from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import Operation, ProtocolError, from_params, from_post
 
-HTML = "text/html"
 EXAMPLE_QUERY = """PREFIX rep: <https://w3id.org/repatriation-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?figure ?hedge ?who ?source WHERE {

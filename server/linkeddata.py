@@ -14,15 +14,14 @@ from starlette.responses import HTMLResponse, Response
 
 from server.build import jsonld
 from server.describe import describe, entity_triples
-from server.formats import GRAPH_TYPES
-from server.negotiate import pick
+from server.formats import GRAPH_TYPES, HTML
+from server.negotiate import pick, prefers_html
 from server.pages import STATIC_DIR, entity_page, not_found_page, ontology_page
 from server.project import GRAPH_BASE, PREFIXES
 from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
 
-HTML = "text/html"
 SUFFIXES = {
     "html": HTML,
     "ttl": "text/turtle",
@@ -108,7 +107,7 @@ def _rdf(
     request: Request, site: Site, triples: list[ox.Triple], media: str, *key: str, offered: list[str] = OFFERED
 ) -> Response:
     if media == "application/ld+json":
-        body = jsonld(triples, site.context(), str(request.base_url) + "context.jsonld")
+        body = jsonld(triples, site.context, str(request.base_url) + "context.jsonld")
     else:
         body = ox.serialize(triples, format=GRAPH_TYPES[media], prefixes=PREFIXES)
     response = read_response(request, body, media, etag(site.version, *key, media), site.modified)
@@ -126,6 +125,6 @@ def _with_alternates(request: Request, response: Response, offered: list[str] = 
 
 
 def _not_found(request: Request) -> Response:
-    if pick(request.headers.get("accept", ""), ["application/json", HTML]) == HTML:
+    if prefers_html(request.headers.get("accept", "")):
         return HTMLResponse(not_found_page(request.url.path), status_code=404)
     raise ProtocolError(f"nothing is published at {request.url.path}", status=404)

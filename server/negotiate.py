@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.formats import SHORT_NAMES
+from server.formats import HTML, SHORT_NAMES
 
 
 def pick(accept: str, offered: Iterable[str]) -> str | None:
@@ -23,9 +23,14 @@ def pick(accept: str, offered: Iterable[str]) -> str | None:
     return best
 
 
+def prefers_html(accept: str) -> bool:
+    """Whether a client that could have JSON asks for an HTML page instead (a browser)."""
+    return pick(accept, ["application/json", HTML]) == HTML
+
+
 def from_format(value: str, offered: Iterable[str]) -> str | None:
     """The media type named by a `format` parameter (a short name such as `csv`, or a media type)."""
-    names = SHORT_NAMES | {"html": "text/html"}
+    names = SHORT_NAMES | {"html": HTML}
     media = names.get(value.strip().lower(), value.strip().lower())
     return media if media in offered else None
 

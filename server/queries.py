@@ -12,15 +12,16 @@ from starlette.responses import Response
 
 from server.canned import CannedQuery, Parameter, ParameterError, bind
 from server.contested import conflict_groups, subjects_of
+from server.endpoint import choose
 from server.executor import Job, QueryFailed
-from server.negotiate import from_format, pick
+from server.formats import HTML
+from server.negotiate import prefers_html
 from server.pages import contested_page, query_index_page, query_page, results_page
 from server.project import PREFIXES
 from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
 
-HTML = "text/html"
 OFFERED = ["application/sparql-results+json", HTML, "text/csv", "text/tab-separated-values"]
 CONTROL = ("page", "per_page", "format")
 PER_PAGE = 100
@@ -40,7 +41,7 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
 
     @app.api_route("/queries", methods=READ, summary="The canned queries (JSON or HTML)", tags=["canned queries"])
     def index(request: Request) -> Response:
-        if pick(request.headers.get("accept", ""), ["application/json", HTML]) == HTML:
+        if prefers_html(request.headers.get("accept", "")):
             page = query_index_page(list(queries.values()), base_iri=site.settings.base_iri).encode()
             return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "q"), site.modified)
         body = json.dumps([describe(q) for q in queries.values()], indent=1, ensure_ascii=False).encode()
@@ -112,10 +113,7 @@ def _runner(site: Site, query: CannedQuery) -> Callable:
         except ParameterError as err:
             raise ProtocolError(str(err)) from None
         page, per_page = _paging(request, site.settings.result_cap)
-        fmt = request.query_params.get("format")
-        media = from_format(fmt, OFFERED) if fmt else pick(request.headers.get("accept", ""), OFFERED)
-        if media is None:
-            raise ProtocolError(f"choose one of {', '.join(OFFERED)}", status=406 if not fmt else 400)
+        media = choose(request, request.query_params.get("format"), OFFERED)
         text = bind(query.text, bindings)
         job = Job(
             text,

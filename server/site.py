@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
@@ -47,8 +48,9 @@ class Site:
         if not self.pool.source.on_disk:
             shutil.rmtree(self.pool.source.path.parent, ignore_errors=True)
 
+    @functools.cached_property
     def context(self) -> dict:
-        """The JSON-LD context (the `@context` object of ontology/context.jsonld)."""
+        """The JSON-LD context (the `@context` object of ontology/context.jsonld), read once."""
         return json.loads(self.settings.layout.context.read_text(encoding="utf-8"))["@context"]
 
     def dumps(self) -> dict[str, bytes]:
