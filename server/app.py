@@ -143,13 +143,13 @@ def _data_routes(app: FastAPI, site: Site) -> None:
     @app.api_route("/context.jsonld", methods=READ, summary="The JSON-LD context of the data")
     @app.api_route("/data/context.jsonld", methods=READ, include_in_schema=False)  # beside the JSON-LD dump
     def context(request: Request) -> Response:
-        body = site.dumps()["context.jsonld"]
+        body = site.context_file
         return read_response(request, body, "application/ld+json", etag(site.version, "context"), site.modified, False)
 
     @app.api_route("/data/repatriation-kg.{ext}", methods=READ, summary="The whole graph as one file")
     def dump(request: Request, ext: str) -> Response:
         if ext not in DUMP_TYPES:
             raise ProtocolError(f"no dump in format {ext!r}; choose one of {', '.join(DUMP_TYPES)}", status=404)
-        body = site.dumps()[f"repatriation-kg.{ext}"]
+        body = site.dump(ext)
         media = DUMP_TYPES[ext]
         return read_response(request, body, media, etag(site.version, "dump", ext), site.modified, False)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server.build import dump_files
+from server.build import dump
 from server.config import Settings
 from server.errors import RkgError
 from server.executor import QueryPool, StoreSource
@@ -49,15 +49,20 @@ class Site:
             shutil.rmtree(self.pool.source.path.parent, ignore_errors=True)
 
     @functools.cached_property
-    def context(self) -> dict:
-        """The JSON-LD context (the `@context` object of ontology/context.jsonld), read once."""
-        return json.loads(self.settings.layout.context.read_text(encoding="utf-8"))["@context"]
+    def context_file(self) -> bytes:
+        """ontology/context.jsonld as it is published (read once)."""
+        return self.settings.layout.context.read_bytes()
 
-    def dumps(self) -> dict[str, bytes]:
-        """The dump files (built on first use, then kept)."""
-        if not self._dumps:
-            self._dumps.update(dump_files(self.store, self.settings.layout.context))
-        return self._dumps
+    @functools.cached_property
+    def context(self) -> dict:
+        """The JSON-LD context (the `@context` object of the context file)."""
+        return json.loads(self.context_file)["@context"]
+
+    def dump(self, ext: str) -> bytes:
+        """One dump file of the whole graph (made on first request, then kept)."""
+        if ext not in self._dumps:
+            self._dumps[ext] = dump(self.store, ext, self.context)
+        return self._dumps[ext]
 
 
 def build_site(settings: Settings) -> Site:
