@@ -11,7 +11,7 @@ import pyld.jsonld
 import pyoxigraph as ox
 
 from server.project import PREFIXES
-from server.store import union_triples
+from server.store import ReadStore, union_triples
 
 NAME = "repatriation-kg"
 CONTEXT_FILE = "context.jsonld"
@@ -37,16 +37,16 @@ def _native(node: dict) -> dict:
     return node
 
 
-def sorted_triples(store: ox.Store) -> list[ox.Triple]:
+def sorted_triples(store: ReadStore) -> list[ox.Triple]:
     """The union graph in a stable order, so that rebuilding gives identical files."""
     return sorted(union_triples(store), key=str)
 
 
-def sorted_quads(store: ox.Store) -> list[ox.Quad]:
+def sorted_quads(store: ReadStore) -> list[ox.Quad]:
     return sorted(store, key=lambda q: (str(q.graph_name), str(q.triple)))
 
 
-def nquads(store: ox.Store) -> bytes:
+def nquads(store: ReadStore) -> bytes:
     """The N-Quads dump: one named graph per file, in a stable order."""
     return ox.serialize(sorted_quads(store), format=ox.RdfFormat.N_QUADS)
 
@@ -73,12 +73,12 @@ def serialize_dump(ext: str, statements: list, context: dict) -> bytes:
     return ox.serialize(statements, format=fmt, prefixes=PREFIXES)
 
 
-def dump(store: ox.Store, ext: str, context: dict) -> bytes:
+def dump(store: ReadStore, ext: str, context: dict) -> bytes:
     """One dump file of the store, by its extension."""
     return serialize_dump(ext, sorted_quads(store) if ext in QUAD_FORMATS else sorted_triples(store), context)
 
 
-def dump_files(store: ox.Store, context_path: Path) -> dict[str, bytes]:
+def dump_files(store: ReadStore, context_path: Path) -> dict[str, bytes]:
     """Every dump file name with its content (the triples and quads are sorted once for all of them)."""
     triples, quads = sorted_triples(store), sorted_quads(store)
     context = json.loads(context_path.read_text(encoding="utf-8"))["@context"]
@@ -89,7 +89,7 @@ def dump_files(store: ox.Store, context_path: Path) -> dict[str, bytes]:
     return files
 
 
-def write_build(store: ox.Store, context_path: Path, out: Path) -> list[Path]:
+def write_build(store: ReadStore, context_path: Path, out: Path) -> list[Path]:
     """Write all dump files into `out`, replacing older ones only once every file is ready."""
     files = dump_files(store, context_path)
     out.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from server.project import BASE_IRI, ONTOLOGY_IRI, PREFIXES
+from server.store import ReadStore
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://www.w3.org/ns/void#"
@@ -35,13 +36,13 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def graph_sizes(store: ox.Store) -> dict[str, int]:
+def graph_sizes(store: ReadStore) -> dict[str, int]:
     """Triples per named graph."""
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     return {s["g"].value: int(s["n"].value) for s in store.query(query)}
 
 
-def service_description(endpoint: str, store: ox.Store, triples: int, timeout: float, cap: int) -> list[ox.Triple]:
+def service_description(endpoint: str, store: ReadStore, triples: int, timeout: float, cap: int) -> list[ox.Triple]:
     """The SPARQL 1.1 Service Description of the endpoint at `endpoint`."""
     service, dataset, default = _n(endpoint), ox.BlankNode("dataset"), ox.BlankNode("default")
     a = _n(PREFIXES["rdf"] + "type")
@@ -83,7 +84,7 @@ def service_description(endpoint: str, store: ox.Store, triples: int, timeout: f
     return out
 
 
-def void_description(site: str, store: ox.Store, triples: int, modified: str) -> list[ox.Triple]:
+def void_description(site: str, store: ReadStore, triples: int, modified: str) -> list[ox.Triple]:
     """VoID for the dataset: size, classes, licence, dumps, SPARQL endpoint, vocabulary."""
     ds, a = _n(DATASET_IRI), _n(PREFIXES["rdf"] + "type")
     dcterms = PREFIXES["dcterms"]

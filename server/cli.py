@@ -6,8 +6,9 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -18,6 +19,9 @@ from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
 from server.store import Result, load_store, run_query
 from server.terms import show
 from server.validation import validate
+
+if TYPE_CHECKING:
+    from server.engine import Engine
 
 EXIT_INVALID = 1
 SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "http_workers",
@@ -69,7 +73,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     site = build_site(settings)  # validates (refusing invalid data) before anything listens
-    print(f"{site.triples} triples, data version {site.version}; serving http://{settings.host}:{settings.port}/sparql")
+    store = f"the engine at {settings.engine}" if site.remote else "the embedded store"
+    print(
+        f"{site.triples} triples, data version {site.version}, from {store}; "
+        f"serving http://{settings.host}:{settings.port}/sparql"
+    )
     common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
     if settings.http_workers == 1:
         uvicorn.run(create_app(site), **common)
@@ -81,36 +89,64 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-    import tempfile
-
-    from server.engine import Engine, Isql, load_build, load_folder
+    from server.engine import Engine
 
     if not settings.engine:
         raise RkgError("give the engine's SPARQL endpoint with --engine URL (or RKG_ENGINE)")
-    password = os.environ.get(args.password_env)
-    if password is None:
-        if args.password_env != PASSWORD_ENV:
-            raise RkgError(f"--password-env {args.password_env}: that environment variable is not set")
-        password = "dba"  # Virtuoso's default, as in a new scratch database
+    if bool(args.gsp) != bool(args.update):
+        raise RkgError("--gsp and --update go together: the Graph Store endpoint, and the SPARQL Update endpoint")
     engine = Engine(settings.engine)
-    isql = Isql.for_engine(settings.engine, settings.isql, user=settings.engine_user, password=password)
     engine.ask("ASK { }")  # a clear error now rather than after validating
-    folder = load_folder(isql, settings.load_dir)
+    loader = _graph_store_loader(args, engine) if args.gsp else _virtuoso_loader(args, settings, engine)
     report, store = validate(settings.layout, settings.sources, settings.cache)
     if not report.conforms:
         print("\n".join(report.lines()))
         print(f"rkg load: nothing loaded into {settings.engine}: the graph does not validate.", file=sys.stderr)
         return EXIT_INVALID
     print(report.lines()[-1])
-    try:
-        with tempfile.TemporaryDirectory(dir=folder, prefix="rkg-load-") as tmp:
-            os.chmod(tmp, 0o755)  # the engine may run as another user
-            (Path(tmp) / f"{NAME}.nq").write_bytes(nquads(store))  # the one dump the loader reads
-            load_build(Path(tmp), engine, isql)
-    except OSError as err:
-        raise RkgError(f"cannot write the build into {folder}: {err.strerror or err}") from None
+    loader(nquads(store))
     return 0
+
+
+def _virtuoso_loader(args: argparse.Namespace, settings: Settings, engine: Engine) -> Callable[[bytes], object]:
+    """Virtuoso's bulk loader, driven through isql: it reads the build from a folder it is allowed to read."""
+    import tempfile
+
+    from server.engine import Isql, load_build, load_folder
+
+    assert settings.engine is not None
+    password = os.environ.get(args.password_env)
+    if password is None:
+        if args.password_env != PASSWORD_ENV:
+            raise RkgError(f"--password-env {args.password_env}: that environment variable is not set")
+        password = "dba"  # Virtuoso's default, as in a new scratch database
+    isql = Isql.for_engine(settings.engine, settings.isql, user=settings.engine_user, password=password)
+    folder = load_folder(isql, settings.load_dir)
+
+    def load(dump: bytes) -> object:
+        try:
+            with tempfile.TemporaryDirectory(dir=folder, prefix="rkg-load-") as tmp:
+                os.chmod(tmp, 0o755)  # the engine may run as another user
+                (Path(tmp) / f"{NAME}.nq").write_bytes(dump)  # the one dump the loader reads
+                return load_build(Path(tmp), engine, isql)
+        except OSError as err:
+            raise RkgError(f"cannot write the build into {folder}: {err.strerror or err}") from None
+
+    return load
+
+
+def _graph_store_loader(args: argparse.Namespace, engine: Engine) -> Callable[[bytes], object]:
+    """The Graph Store Protocol and SPARQL Update, for any engine that has them."""
+    import tempfile
+
+    from server.gsp import GraphStore, load_with_gsp
+
+    def load(dump: bytes) -> object:
+        with tempfile.TemporaryDirectory(prefix="rkg-load-") as tmp:
+            (Path(tmp) / f"{NAME}.nq").write_bytes(dump)
+            return load_with_gsp(Path(tmp), engine, GraphStore(args.gsp, args.update))
+
+    return load
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
@@ -194,9 +230,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="origin allowed by CORS (default *)")
     p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
     p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")
+    p.add_argument(
+        "--engine",
+        help="serve from this external SPARQL endpoint, loaded with `rkg load`, instead of the embedded store "
+        "(env RKG_ENGINE)",
+    )
     p.set_defaults(run=_serve)
     p = sub.add_parser(
-        "load", parents=[common, sources], help="validate, then bulk-load the graph into an external engine (Virtuoso)"
+        "load",
+        parents=[common, sources],
+        help="validate, then load the graph into an external engine (Virtuoso's bulk loader, or the Graph Store "
+        "Protocol)",
     )
     p.add_argument("--engine", help="the engine's SPARQL endpoint, e.g. http://127.0.0.1:28890/sparql (env RKG_ENGINE)")
     p.add_argument(
@@ -210,6 +254,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"environment variable holding the SQL password (default {PASSWORD_ENV}; unset: dba)",
     )
     p.add_argument("--load-dir", dest="load_dir", type=Path, help="a folder the engine may read (default: asked)")
+    p.add_argument(
+        "--gsp",
+        metavar="URL",
+        help="load through this Graph Store Protocol endpoint instead of Virtuoso's bulk loader (Fuseki, GraphDB, "
+        "Oxigraph…; with --update)",
+    )
+    p.add_argument("--update", metavar="URL", help="the engine's SPARQL Update endpoint (with --gsp)")
     p.set_defaults(run=_load)
     return parser
 

@@ -59,7 +59,7 @@ class Settings:
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
     max_depth: int = 64  # deepest nesting of groups a query may use
-    engine: str | None = None  # an external SPARQL engine's endpoint (rkg load)
+    engine: str | None = None  # an external SPARQL engine's endpoint: rkg load fills it, rkg serve serves from it
     isql: str | None = None  # its SQL port, host:port (Virtuoso's isql); default: port 1111 on the engine's host
     engine_user: str = "dba"  # the engine's SQL user; the password comes from an environment variable
     load_dir: Path | None = None  # a folder the engine may read (DirsAllowed); default: asked from the engine

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 
 from server.describe import claim_view
 from server.lookup import label
+from server.store import ReadStore
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,13 @@ class ConflictGroup:
     figures: tuple[Figure, ...]
 
 
-def subjects_of(store: ox.Store, results: dict) -> list[tuple[str, str]]:
+def subjects_of(store: ReadStore, results: dict) -> list[tuple[str, str]]:
     """(IRI, label) of the subjects that have differing figures, by label."""
     iris = {row["subject"]["value"] for row in results["results"]["bindings"]}
     return sorted(((iri, label(store, ox.NamedNode(iri))) for iri in iris), key=lambda pair: pair[1].lower())
 
 
-def conflict_groups(store: ox.Store, results: dict, subject: str | None = None) -> list[ConflictGroup]:
+def conflict_groups(store: ReadStore, results: dict, subject: str | None = None) -> list[ConflictGroup]:
     """Rows of claims (pairs in claimA and claimB, or single claims in claim) gathered into groups of figures
     about the same count: same subject, property, person category and operation part; optionally of one subject."""
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -45,7 +46,7 @@ def conflict_groups(store: ox.Store, results: dict, subject: str | None = None) 
     return [_group(store, claims) for claims in groups.values()]
 
 
-def _group(store: ox.Store, claims: list[str]) -> ConflictGroup:
+def _group(store: ReadStore, claims: list[str]) -> ConflictGroup:
     views = [claim_view(store, ox.NamedNode(c)) for c in claims]
     first = views[0]
     category = first.person_category.label if first.person_category else ""

@@ -23,6 +23,7 @@ from server.lookup import (
     triple_key,
     triples,
 )
+from server.store import ReadStore
 
 REP_CLAIM = term("rep:Claim")
 REP_MENTION = term("rep:Mention")
@@ -170,7 +171,7 @@ class EntityView:
 # ---------------------------------------------------------------- the RDF description
 
 
-def entity_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
+def entity_triples(store: ReadStore, iri: str) -> list[ox.Triple]:
     """The description of `iri`: its triples, the claims about it or valued by it, its mentions, object labels."""
     node = ox.NamedNode(iri)
     if not is_known(store, node):
@@ -184,18 +185,18 @@ def entity_triples(store: ox.Store, iri: str) -> list[ox.Triple]:
     return sorted(found, key=triple_key)
 
 
-def _claims_of(store: ox.Store, node: ox.NamedNode) -> list[Node]:
+def _claims_of(store: ReadStore, node: ox.NamedNode) -> list[Node]:
     return subjects(store, REP_SUBJECT, node) + subjects(store, REP_VALUE_ENTITY, node)
 
 
-def _mentions_of(store: ox.Store, node: ox.NamedNode) -> list[Node]:
+def _mentions_of(store: ReadStore, node: ox.NamedNode) -> list[Node]:
     return [m for m in subjects(store, OA_HAS_BODY, node) if REP_MENTION in objects(store, m, RDF_TYPE)]
 
 
 # ---------------------------------------------------------------- the page view
 
 
-def describe(store: ox.Store, iri: str) -> EntityView | None:
+def describe(store: ReadStore, iri: str) -> EntityView | None:
     """A view of `iri` for an HTML page, or None when no triple mentions it."""
     node = ox.NamedNode(iri)
     if not is_known(store, node):
@@ -222,14 +223,14 @@ def describe(store: ox.Store, iri: str) -> EntityView | None:
     )
 
 
-def _qualified_by(store: ox.Store, node: ox.NamedNode) -> list[Node]:
+def _qualified_by(store: ReadStore, node: ox.NamedNode) -> list[Node]:
     """Claims that name `node` in a qualifier (operation, time scope, place, event, breakdown group, ...)."""
     apart = {REP_SUBJECT, REP_VALUE_ENTITY, REP_REPORTED_IN, REP_CLAIMED_BY, RDF_TYPE}
     found = {t.subject for t in triples(store, None, None, node) if t.predicate not in apart}
     return sorted((c for c in found if REP_CLAIM in objects(store, c, RDF_TYPE)), key=str)
 
 
-def outgoing(store: ox.Store, node: Node) -> Props:
+def outgoing(store: ReadStore, node: Node) -> Props:
     """The objects of `node`, by predicate IRI, each list sorted."""
     props: Props = defaultdict(list)
     for t in triples(store, node):
@@ -237,7 +238,7 @@ def outgoing(store: ox.Store, node: Node) -> Props:
     return dict(props)
 
 
-def _term(store: ox.Store, value: RdfTerm) -> Term:
+def _term(store: ReadStore, value: RdfTerm) -> Term:
     if isinstance(value, ox.NamedNode):
         return Term(value.value, label(store, value))
     if isinstance(value, ox.Literal):
@@ -252,7 +253,7 @@ def _alt_labels(props: Props, name: str) -> tuple[Term, ...]:
     return tuple(dict.fromkeys(shown))
 
 
-def _statements(store: ox.Store, props: Props) -> tuple[Statement, ...]:
+def _statements(store: ReadStore, props: Props) -> tuple[Statement, ...]:
     """Plain triples of the thing, except names, types and identifiers (shown apart) and blank nodes."""
     return tuple(
         Statement(_term(store, ox.NamedNode(p)), _term(store, o))
@@ -263,7 +264,7 @@ def _statements(store: ox.Store, props: Props) -> tuple[Statement, ...]:
     )
 
 
-def _one(store: ox.Store, props: Props, prefixed: str) -> Term | None:
+def _one(store: ReadStore, props: Props, prefixed: str) -> Term | None:
     values = props.get(term(prefixed).value)
     return _term(store, values[0]) if values else None
 
@@ -293,7 +294,7 @@ def _value(props: Props, approximation: Term | None, entity: Term | None) -> str
     return ""
 
 
-def claim_view(store: ox.Store, claim: Node) -> ClaimView:
+def claim_view(store: ReadStore, claim: Node) -> ClaimView:
     """One claim, read field by field from its triples."""
     props = outgoing(store, claim)
     approximation = _one(store, props, "rep:approximation")
@@ -329,7 +330,7 @@ def claim_view(store: ox.Store, claim: Node) -> ClaimView:
     )
 
 
-def source_view(store: ox.Store, source: RdfTerm) -> SourceView | None:
+def source_view(store: ReadStore, source: RdfTerm) -> SourceView | None:
     """A source document with what identifies it: title, file name or URL."""
     if not isinstance(source, ox.NamedNode):
         return None
@@ -345,7 +346,7 @@ def source_view(store: ox.Store, source: RdfTerm) -> SourceView | None:
     return SourceView(iri=source.value, label=label(store, source), **first)
 
 
-def quotes(store: ox.Store, resources: Iterable[RdfTerm]) -> tuple[Quote, ...]:
+def quotes(store: ReadStore, resources: Iterable[RdfTerm]) -> tuple[Quote, ...]:
     """The exact text and offsets of each oa:SpecificResource, in the order of the text."""
     found = []
     for resource in resources:
@@ -366,7 +367,7 @@ def quotes(store: ox.Store, resources: Iterable[RdfTerm]) -> tuple[Quote, ...]:
     return tuple(sorted(found, key=lambda q: (q.start is None, q.start or 0, q.exact)))
 
 
-def mention_view(store: ox.Store, mention: Node) -> MentionView:
+def mention_view(store: ReadStore, mention: Node) -> MentionView:
     """A mention with the span it annotates."""
     props = outgoing(store, mention)
     targets = props.get(term("oa:hasTarget").value, [])
@@ -385,7 +386,7 @@ def mention_view(store: ox.Store, mention: Node) -> MentionView:
     )
 
 
-def group_claims(store: ox.Store, claims: Iterable[Node]) -> tuple[ClaimGroup, ...]:
+def group_claims(store: ReadStore, claims: Iterable[Node]) -> tuple[ClaimGroup, ...]:
     """Claims grouped by claim property (groups by property label), each group in source and text order."""
     groups: dict[Term, list[ClaimView]] = defaultdict(list)
     for claim in claims:

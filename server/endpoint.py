@@ -74,7 +74,13 @@ def register(app: FastAPI, site: Site) -> None:
         media = choose(request, operation.format, offered)
         timeout = min(settings.query_timeout, operation.timeout or math.inf)
         job = Job(
-            operation.query, media, settings.result_cap, PREFIXES, operation.default_graphs, operation.named_graphs
+            operation.query,
+            media,
+            settings.result_cap,
+            PREFIXES,
+            operation.default_graphs,
+            operation.named_graphs,
+            query_dataset=bool(found.from_graphs),
         )
         try:
             written = await site.pool.run(job, timeout)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import heapq
+import itertools
 import os
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,33 +27,74 @@ import pyoxigraph as ox
 
 from server.build import NAME
 from server.errors import RkgError
-from server.project import GRAPH_BASE
+from server.project import BASE_IRI, GRAPH_BASE
+from server.skolem import blank_label, skolemise_graph
 
 STAGING = "?staging="  # a staging graph is <live IRI>?staging=<token>
+UNION_GRAPH = BASE_IRI + "union-graph"  # the union of the graphs, for Virtuoso (see write_union_file)
 GET_LIMIT = 2000  # longer queries are sent as a form POST
 DEFAULT_SQL_PORT = 1111  # Virtuoso's own default; scripts/virtuoso uses 21111
 
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+SPARQL_JSON = "application/sparql-results+json"
+
+
+def protocol_request(
+    client: httpx.Client | httpx.AsyncClient,
+    url: str,
+    query: str,
+    accept: str,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+    timeout: float | None = None,
+    engine_timeout: float | None = None,
+) -> httpx.Request:
+    """A SPARQL protocol query request: GET, or a form POST when long (never a POST of application/sparql-query,
+    on which Virtuoso 7.2 hangs). The graphs are sent as default-graph-uri and named-graph-uri; `engine_timeout`
+    (seconds) as Virtuoso's `timeout` parameter (milliseconds), so that the engine itself stops the work."""
+    params: dict[str, str | list[str]] = {
+        "query": query,
+        "default-graph-uri": list(default_graphs),
+        "named-graph-uri": list(named_graphs),
+    }
+    if engine_timeout is not None:
+        params["timeout"] = str(max(1, round(engine_timeout * 1000)))
+    headers = {"Accept": accept}
+    if len(query) <= GET_LIMIT:
+        return client.build_request("GET", url, params=params, headers=headers, timeout=timeout)
+    return client.build_request("POST", url, data=params, headers=headers, timeout=timeout)
+
+
+def engine_refusal(response: httpx.Response) -> str | None:
+    """Why the engine did not answer with results (its status and first line), or None when it did."""
+    if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso stopped at its timeout: results are incomplete
+        return "the engine stopped the query at the time limit"
+    if response.status_code < 400:
+        return None
+    first = (response.text.strip().splitlines() or [""])[0][:300]
+    return f"the SPARQL engine answered {response.status_code}: {first}"
+
+
 @dataclass(frozen=True)
 class Engine:
-    """A SPARQL endpoint reached over the SPARQL 1.1 protocol."""
+    """A SPARQL endpoint reached over the SPARQL 1.1 protocol (one HTTP client, connections kept alive)."""
 
     url: str
     timeout: float = 60.0
+    client: httpx.Client = field(default_factory=httpx.Client, compare=False, repr=False)
 
     def ask(self, query: str, graphs: Sequence[str] = ()) -> bool:
         """ASK; `graphs` are sent as default-graph-uri (Virtuoso's default graph is otherwise the union of all)."""
-        return bool(self._request(query, "application/sparql-results+json", graphs).json()["boolean"])
+        return bool(self.request(query, SPARQL_JSON, graphs).json()["boolean"])
 
-    def select(
-        self, query: str, graphs: Sequence[str] = ()
-    ) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    def select(self, query: str, graphs: Sequence[str] = (), named: Sequence[str] = ()) -> list[dict[str, Term]]:
         """The solutions as dicts of Oxigraph terms (unbound variables are left out)."""
-        doc = self._request(query, "application/sparql-results+json", graphs).json()
-        return [{name: _term(value) for name, value in row.items()} for row in doc["results"]["bindings"]]
+        doc = self.request(query, SPARQL_JSON, graphs, named).json()
+        return [{name: json_term(value) for name, value in row.items()} for row in doc["results"]["bindings"]]
 
-    def construct(self, query: str, graphs: Sequence[str] = ()) -> list[ox.Triple]:
-        body = self._request(query, "application/n-triples", graphs).content
+    def construct(self, query: str, graphs: Sequence[str] = (), named: Sequence[str] = ()) -> list[ox.Triple]:
+        body = self.request(query, "application/n-triples", graphs, named).content
         return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def count(self, graph: str) -> int:
@@ -66,14 +109,10 @@ class Engine:
         )
         return {row["g"].value for row in rows}
 
-    def _request(self, query: str, accept: str, graphs: Sequence[str] = ()) -> httpx.Response:
-        headers = {"Accept": accept}
-        params = {"query": query, "default-graph-uri": list(graphs)}
+    def request(self, query: str, accept: str, graphs: Sequence[str] = (), named: Sequence[str] = ()) -> httpx.Response:
         try:
-            if len(query) <= GET_LIMIT:
-                response = httpx.get(self.url, params=params, headers=headers, timeout=self.timeout)
-            else:
-                response = httpx.post(self.url, data=params, headers=headers, timeout=self.timeout)
+            request = protocol_request(self.client, self.url, query, accept, graphs, named, self.timeout)
+            response = self.client.send(request)
         except httpx.TimeoutException:
             raise RkgError(f"the SPARQL engine at {self.url} did not answer within {self.timeout:g} s.") from None
         except (httpx.HTTPError, ValueError) as err:
@@ -81,9 +120,9 @@ class Engine:
                 f"cannot reach the SPARQL engine at {self.url} ({err}). Check the URL (for example "
                 "http://127.0.0.1:28890/sparql) and that the engine is running (scripts/virtuoso status DIR)."
             ) from None
-        if response.status_code >= 400:
-            first = (response.text.strip().splitlines() or [""])[0][:300]
-            raise RkgError(f"the SPARQL engine at {self.url} answered {response.status_code}: {first}")
+        refusal = engine_refusal(response)
+        if refusal:
+            raise RkgError(f"{self.url}: {refusal}")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if accept.endswith("json") and media != accept:
             raise RkgError(
@@ -92,12 +131,13 @@ class Engine:
         return response
 
 
-def _term(value: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def json_term(value: dict[str, str]) -> Term:
+    """An RDF term of SPARQL JSON results (also the SPARQL 1.0 style `typed-literal` Virtuoso writes)."""
     kind = value["type"]
     if kind == "uri":
         return ox.NamedNode(value["value"])
     if kind == "bnode":
-        return ox.BlankNode(value["value"])
+        return ox.BlankNode(blank_label(value["value"]))
     if "xml:lang" in value:
         return ox.Literal(value["value"], language=value["xml:lang"])
     if "datatype" in value:  # "typed-literal" in Virtuoso's (SPARQL 1.0 style) JSON
@@ -161,11 +201,28 @@ class GraphFile:
 
     @property
     def name(self) -> str:
-        return self.iri.removeprefix(GRAPH_BASE)
+        return self.iri.removeprefix(GRAPH_BASE).removeprefix(BASE_IRI)
+
+
+def write_union_file(files: list[GraphFile], path: Path) -> GraphFile:
+    """The union of the graph files (each sorted) as one N-Triples file of distinct triples, merged line by line.
+
+    Virtuoso 7.2 drops or reorders rows with a default graph of several graphs (ORDER BY after GROUP BY, some
+    OPTIONALs), so it gets the union as one graph of its own, the default graph of every query the server sends it.
+    """
+    triples = 0
+    with contextlib.ExitStack() as stack, path.open("wb") as out:
+        sources = [stack.enter_context(f.path.open("rb")) for f in files]
+        for line, _ in itertools.groupby(heapq.merge(*sources)):
+            if line.strip():
+                out.write(line)
+                triples += 1
+    return GraphFile(UNION_GRAPH, path.resolve(), triples)
 
 
 def write_graph_files(nquads: Path, folder: Path) -> list[GraphFile]:
-    """Split the N-Quads dump into one N-Triples file per named graph (distinct triples, counted)."""
+    """Split the N-Quads dump into one N-Triples file per named graph (distinct triples, counted), with Skolem IRIs
+    for blank nodes (server/skolem.py), so that the server can follow them over the protocol."""
     by_graph: dict[str, set[ox.Triple]] = collections.defaultdict(set)
     try:
         for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
@@ -177,8 +234,9 @@ def write_graph_files(nquads: Path, folder: Path) -> list[GraphFile]:
     for iri, triples in sorted(by_graph.items()):
         if not iri.startswith(GRAPH_BASE) or STAGING in iri:
             raise RkgError(f"{nquads}: graph <{iri}> is not one of the project's graphs ({GRAPH_BASE}…)")
-        path = folder / f"{iri.removeprefix(GRAPH_BASE)}.nt"
-        path.write_bytes(ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES))
+        name = iri.removeprefix(GRAPH_BASE)
+        path = folder / f"{name}.nt"
+        path.write_bytes(ox.serialize(sorted(skolemise_graph(triples, name), key=str), format=ox.RdfFormat.N_TRIPLES))
         files.append(GraphFile(iri, path.resolve(), len(triples)))
     return files
 
@@ -231,9 +289,10 @@ def load_build(
     engine.ask("ASK { }")  # reachable, and a SPARQL endpoint, before anything is written
     isql.run("select 1;")  # the SQL port and the login work
     files = write_graph_files(nquads, build / f"graphs-{token}")
+    files.append(write_union_file(files, build / f"graphs-{token}" / "union.nt"))
     staged = {f.iri: f"{f.iri}{STAGING}{token}" for f in files}
     total = sum(f.triples for f in files)
-    echo(f"loading {len(files)} graphs, {total} triples, into {engine.url} (staging token {token})")
+    echo(f"loading {len(files) - 1} graphs and their union, {total} triples, into {engine.url} (staging token {token})")
     done_triples = 0
     try:
         for number, graph in enumerate(files, 1):
@@ -246,10 +305,7 @@ def load_build(
                     f"build has {graph.triples}; nothing was replaced, the engine keeps its previous graphs."
                 )
             done_triples += graph.triples
-            echo(
-                f"{_bar(done_triples, total)} {number:>{len(str(len(files)))}}/{len(files)} {graph.name:<24} "
-                f"{graph.triples:>8} triples  staged and checked in {time.monotonic() - began:.2f} s"
-            )
+            echo(progress(done_triples, total, number, len(files), graph, time.monotonic() - began))
         old = {g for g in engine.graphs(GRAPH_BASE) if g not in staged}
         stale = sorted(g for g in old if g not in staged.values())
         began = time.monotonic()
@@ -264,7 +320,7 @@ def load_build(
         shutil.rmtree(build / f"graphs-{token}", ignore_errors=True)
     dropped = [g for g in stale if STAGING not in g]
     echo(
-        f"replaced {len(files)} live graphs in one transaction in {time.monotonic() - began:.2f} s"
+        f"replaced {len(files) - 1} live graphs and their union in one transaction in {time.monotonic() - began:.2f} s"
         + (f"; dropped {len(dropped)} graphs no longer in the build: {', '.join(dropped)}" if dropped else "")
     )
     isql.run("checkpoint;")
@@ -272,7 +328,8 @@ def load_build(
         found = engine.count(graph.iri)
         if found != graph.triples:
             raise RkgError(f"graph {graph.name}: {found} triples live after the load, expected {graph.triples}.")
-    summary = LoadSummary(len(files), total, dropped, time.monotonic() - start)
+    data = files[:-1]
+    summary = LoadSummary(len(data), sum(f.triples for f in data), dropped, time.monotonic() - start)
     echo(f"loaded {summary.graphs} graphs, {summary.triples} triples in {summary.seconds:.1f} s")
     return summary
 
@@ -331,6 +388,11 @@ def _vector(items: list[str]) -> str:
     return f"vector ({', '.join(_sql(i) for i in items)})"
 
 
-def _bar(done: int, total: int, width: int = 20) -> str:
+def progress(done: int, total: int, number: int, count: int, graph: GraphFile, seconds: float, width: int = 20) -> str:
+    """One line of a load's progress: a bar of the triples done, then the graph just staged."""
     filled = round(width * done / total) if total else width
-    return "[" + "#" * filled + "." * (width - filled) + "]"
+    bar = "[" + "#" * filled + "." * (width - filled) + "]"
+    return (
+        f"{bar} {number:>{len(str(count))}}/{count} {graph.name:<24} {graph.triples:>8} triples  "
+        f"staged and checked in {seconds:.2f} s"
+    )

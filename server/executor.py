@@ -62,6 +62,7 @@ class Job:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     offset: int = 0  # rows to skip (paging); `cap` is then the page size
+    query_dataset: bool = False  # the query names its own graphs with FROM / FROM NAMED
 
 
 def evaluate(store: ox.Store, job: Job) -> Written:

@@ -21,6 +21,7 @@ from server.project import GRAPH_BASE, PREFIXES
 from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
+from server.store import ReadStore
 
 SUFFIXES = {
     "html": HTML,
@@ -75,7 +76,7 @@ def register(app: FastAPI, site: Site) -> None:
         return _rdf(request, site, sorted((q.triple for q in quads), key=str), media, "graph", name, offered=RDF_ONLY)
 
 
-def _ontology_version(store: ox.Store) -> str:
+def _ontology_version(store: ReadStore) -> str:
     """The ontology's owl:versionInfo (its version IRI is `<ontology>/<version>`)."""
     found = store.query(
         "SELECT ?v WHERE { <https://w3id.org/repatriation-kg/ontology> owl:versionInfo ?v }",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from server.project import PREFIXES
+from server.store import ReadStore
 
 Node = ox.NamedNode | ox.BlankNode
 RdfTerm = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -28,7 +29,7 @@ def triple_key(triple: ox.Triple) -> tuple[str, str, str]:
 
 
 def triples(
-    store: ox.Store,
+    store: ReadStore,
     subject: Node | None = None,
     predicate: ox.NamedNode | None = None,
     obj: RdfTerm | None = None,
@@ -41,22 +42,22 @@ def triples(
     return sorted(found, key=triple_key)
 
 
-def objects(store: ox.Store, subject: Node, predicate: ox.NamedNode, graph: Graph = None) -> list[RdfTerm]:
+def objects(store: ReadStore, subject: Node, predicate: ox.NamedNode, graph: Graph = None) -> list[RdfTerm]:
     return [t.object for t in triples(store, subject, predicate, None, graph)]
 
 
-def subjects(store: ox.Store, predicate: ox.NamedNode, obj: RdfTerm, graph: Graph = None) -> list[Node]:
+def subjects(store: ReadStore, predicate: ox.NamedNode, obj: RdfTerm, graph: Graph = None) -> list[Node]:
     return [t.subject for t in triples(store, None, predicate, obj, graph)]
 
 
-def is_known(store: ox.Store, node: ox.NamedNode) -> bool:
+def is_known(store: ReadStore, node: ox.NamedNode) -> bool:
     """Whether some triple has `node` as subject or object."""
     return any(True for _ in store.quads_for_pattern(node, None, None, None)) or any(
         True for _ in store.quads_for_pattern(None, None, node, None)
     )
 
 
-def closure(store: ox.Store, node: Node, graph: Graph = None) -> set[ox.Triple]:
+def closure(store: ReadStore, node: Node, graph: Graph = None) -> set[ox.Triple]:
     """The triples with `node` as subject, and those of every blank node they reach, transitively."""
     out: set[ox.Triple] = set()
     seen: set[Node] = set()
@@ -88,7 +89,7 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def label(store: ox.Store, node: RdfTerm, graph: Graph = None) -> str:
+def label(store: ReadStore, node: RdfTerm, graph: Graph = None) -> str:
     """rdfs:label, else skos:prefLabel (English preferred), else the IRI's local name."""
     if isinstance(node, ox.Literal):
         return node.value

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from server.describe import Statement, Term
 from server.lookup import RDF_TYPE, label, local_name, objects, pick_literal, subjects, term
 from server.project import GRAPH_BASE, ONTOLOGY_IRI
+from server.store import ReadStore
 from server.terms import compact
 
 ONTOLOGY_GRAPH = ox.NamedNode(GRAPH_BASE + "ontology")
@@ -68,7 +69,7 @@ class OntologyDoc:
     schemes: tuple[TermGroup, ...]
 
 
-def _text(store: ox.Store, node: ox.NamedNode, prefixed: str) -> str | None:
+def _text(store: ReadStore, node: ox.NamedNode, prefixed: str) -> str | None:
     """The English (else any) literal value, or the IRI, of one property in the ontology graph."""
     values = objects(store, node, term(prefixed), ONTOLOGY_GRAPH)
     literal = pick_literal(values)
@@ -77,7 +78,7 @@ def _text(store: ox.Store, node: ox.NamedNode, prefixed: str) -> str | None:
     return values[0].value if values else None
 
 
-def term_doc(store: ox.Store, node: ox.NamedNode) -> TermDoc:
+def term_doc(store: ReadStore, node: ox.NamedNode) -> TermDoc:
     """A term's label, comment, definition, notes and links, from the ontology graph."""
     links = tuple(
         Statement(Term(term(rel).value, words), Term(target.value, compact(target.value)))
@@ -106,16 +107,16 @@ def term_doc(store: ox.Store, node: ox.NamedNode) -> TermDoc:
     )
 
 
-def _of_type(store: ox.Store, cls: ox.NamedNode) -> list[ox.NamedNode]:
+def _of_type(store: ReadStore, cls: ox.NamedNode) -> list[ox.NamedNode]:
     found = subjects(store, RDF_TYPE, cls, ONTOLOGY_GRAPH)
     return [n for n in found if isinstance(n, ox.NamedNode)]
 
 
-def _docs(store: ox.Store, nodes: list[ox.NamedNode]) -> tuple[TermDoc, ...]:
+def _docs(store: ReadStore, nodes: list[ox.NamedNode]) -> tuple[TermDoc, ...]:
     return tuple(sorted((term_doc(store, n) for n in nodes), key=lambda d: d.label.lower()))
 
 
-def _subclasses(store: ox.Store, root: ox.NamedNode) -> list[ox.NamedNode]:
+def _subclasses(store: ReadStore, root: ox.NamedNode) -> list[ox.NamedNode]:
     """The classes below `root` in the ontology graph, transitively."""
     found: list[ox.NamedNode] = []
     todo = [root]
@@ -127,7 +128,7 @@ def _subclasses(store: ox.Store, root: ox.NamedNode) -> list[ox.NamedNode]:
     return found
 
 
-def _claim_properties(store: ox.Store) -> tuple[TermGroup, ...]:
+def _claim_properties(store: ReadStore) -> tuple[TermGroup, ...]:
     """Claim properties grouped by their kind (the subclasses of rep:ClaimProperty that have members)."""
     groups = [
         TermGroup(term_doc(store, kind), _docs(store, _of_type(store, kind)))
@@ -136,7 +137,7 @@ def _claim_properties(store: ox.Store) -> tuple[TermGroup, ...]:
     return tuple(sorted((g for g in groups if g.members), key=lambda g: g.head.label.lower()))
 
 
-def _schemes(store: ox.Store) -> tuple[TermGroup, ...]:
+def _schemes(store: ReadStore) -> tuple[TermGroup, ...]:
     """Concept schemes with their concepts; a concept in two schemes is documented under the first only."""
     groups, seen = [], set()
     for scheme in _docs(store, _of_type(store, term("skos:ConceptScheme"))):
@@ -153,7 +154,7 @@ def _schemes(store: ox.Store) -> tuple[TermGroup, ...]:
     return tuple(groups)
 
 
-def ontology_doc(store: ox.Store) -> OntologyDoc:
+def ontology_doc(store: ReadStore) -> OntologyDoc:
     """The whole ontology graph as documentation, every list sorted by label."""
     node = ox.NamedNode(ONTOLOGY_IRI)
     return OntologyDoc(

@@ -9,12 +9,12 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
-import pyoxigraph as ox
 
 from server.describe import EntityView, Statement, Term
 from server.formats import GRAPH_TYPES, RESULT_TYPES, SHORT_NAMES
 from server.ontology_doc import ontology_doc
 from server.project import BASE_IRI
+from server.store import ReadStore
 from server.summary import Summary
 from server.terms import compact
 
@@ -105,7 +105,7 @@ def entity_page(view: EntityView, *, base_iri: str, site: str = SITE) -> str:
     return _render("entity.html", base_iri=base_iri, site=site, view=view, formats=format_links(view.iri, base_iri))
 
 
-def ontology_page(store: ox.Store, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
+def ontology_page(store: ReadStore, *, base_iri: str = BASE_IRI, site: str = SITE) -> str:
     """The documentation of the ontology graph, one section per term with its local name as id."""
     return _render("ontology.html", base_iri=base_iri, site=site, doc=ontology_doc(store))
 

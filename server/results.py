@@ -11,7 +11,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -24,6 +24,20 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 @dataclass(frozen=True)
+class Rows:
+    """SELECT results read from elsewhere (an engine over HTTP): variable names and rows of terms in their order."""
+
+    variables: list[ox.Variable]
+    rows: Iterable[list]
+
+    def __iter__(self) -> Iterator[list]:
+        return iter(self.rows)
+
+
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Rows | list[ox.Triple]
+
+
+@dataclass(frozen=True)
 class Written:
     body: bytes
     media_type: str
@@ -31,13 +45,11 @@ class Written:
     truncated: bool
 
 
-def write(
-    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, media_type: str, cap: int, offset: int = 0
-) -> Written:
+def write(result: Result, media_type: str, cap: int, offset: int = 0) -> Written:
     """Serialise a query result as `media_type`, skipping `offset` rows and keeping at most `cap` rows or triples."""
     if isinstance(result, ox.QueryBoolean):
         return Written(result.serialize(format=RESULT_TYPES[media_type]), media_type, None, False)
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, ox.QueryTriples | list):
         triples, truncated = _take(result, cap)
         fmt = GRAPH_TYPES[media_type]
         return Written(ox.serialize(triples, format=fmt), media_type, len(triples), truncated)

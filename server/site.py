@@ -1,4 +1,9 @@
-"""Everything the server serves, prepared once at start-up: the validated store, its version and dumps."""
+"""Everything the server serves, prepared once at start-up: the validated store, its version and dumps.
+
+The store is the embedded Oxigraph store (the default) or, with an engine URL, the same graph in an external SPARQL
+engine (server/remote.py), which must hold the build of these files (`rkg load`): its graphs and their sizes are
+checked at start-up. Either way the pages read `Site.store` and queries go to `Site.pool`.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from server.build import dump
+from server.catalog import graph_sizes
 from server.config import Settings
+from server.engine import STAGING, UNION_GRAPH, Engine
 from server.errors import RkgError
 from server.executor import QueryPool, StoreSource
-from server.store import data_version, persistent_store
+from server.project import GRAPH_BASE
+from server.remote import RemotePool, RemoteStore
+from server.store import ReadStore, data_version, persistent_store
 from server.validation import Report, validate
 
 
@@ -30,23 +39,34 @@ class InvalidData(RkgError):
         self.report = report
 
 
+class EngineMismatch(RkgError):
+    """The engine does not hold the graphs of these files: the server refuses to serve it."""
+
+    exit_code = 1
+
+
 @dataclass
 class Site:
     settings: Settings
-    store: ox.Store
+    store: ReadStore
     triples: int
     version: str
     modified: datetime
-    pool: QueryPool
+    pool: QueryPool | RemotePool
     graphs: frozenset[str]
+    snapshot: Path | None = None  # the workers' copy of the embedded store, removed on close
     _dumps: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def remote(self) -> bool:
+        return isinstance(self.store, RemoteStore)
 
     def close(self) -> None:
         """Release the store (an on-disk store is locked while open) and remove the workers' snapshot."""
         self.store = ox.Store()
         self._dumps.clear()
-        if not self.pool.source.on_disk:
-            shutil.rmtree(self.pool.source.path.parent, ignore_errors=True)
+        if self.snapshot is not None:
+            shutil.rmtree(self.snapshot.parent, ignore_errors=True)
 
     @functools.cached_property
     def context_file(self) -> bytes:
@@ -66,13 +86,17 @@ class Site:
 
 
 def build_site(settings: Settings) -> Site:
-    """Validate the graph (refusing invalid data), open the store, and prepare the query workers' source."""
+    """Validate the graph (refusing invalid data), then open the store and prepare what evaluates queries."""
     report, store = validate(settings.layout, settings.sources, settings.cache)
     if not report.conforms:
         raise InvalidData(report)
     layout = settings.layout
     version = data_version(layout)
     modified = datetime.fromtimestamp(max(p.stat().st_mtime for p, _ in layout.graph_files()), UTC)
+    if settings.engine:
+        remote, pool = _remote(settings, graph_sizes(store))
+        return Site(settings, remote, report.triples, version, modified, pool, frozenset(remote.graphs))
+    snapshot = None
     if settings.store_path is not None:
         store = persistent_store(settings.store_path, store, version)
         source = StoreSource(settings.store_path, on_disk=True)
@@ -81,4 +105,29 @@ def build_site(settings: Settings) -> Site:
         store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
         source = StoreSource(snapshot)
     graphs = frozenset(g.value for g in store.named_graphs())
-    return Site(settings, store, report.triples, version, modified, QueryPool(source, settings.workers), graphs)
+    pool = QueryPool(source, settings.workers)
+    return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot)
+
+
+def _remote(settings: Settings, expected: dict[str, int]) -> tuple[RemoteStore, RemotePool]:
+    """The engine's store and query pool, once the engine is seen to hold exactly the graphs of these files."""
+    assert settings.engine is not None
+    engine = Engine(settings.engine, timeout=max(settings.query_timeout, 30.0))
+    held = {g for g in engine.graphs(GRAPH_BASE) if STAGING not in g}
+    found = graph_sizes(RemoteStore(engine, sorted(held | set(expected))))
+    if found != expected:
+        differences = [
+            f"{g.rsplit('/', 1)[-1]}: {found.get(g, 0)} triples in the engine, {expected.get(g, 0)} in the files"
+            for g in sorted(set(found) | set(expected))
+            if found.get(g) != expected.get(g)
+        ]
+        raise EngineMismatch(
+            f"the engine at {settings.engine} does not hold the graph of these files ("
+            + "; ".join(differences[:5])
+            + (f"; and {len(differences) - 5} more" if len(differences) > 5 else "")
+            + f"). Load it first: rkg load --engine {settings.engine}"
+        )
+    graphs = list(expected)
+    default = [UNION_GRAPH] if engine.count(UNION_GRAPH) else graphs  # Virtuoso's union graph, when loaded
+    store = RemoteStore(engine, graphs, default)
+    return store, RemotePool(settings.engine, graphs, settings.workers, default)

@@ -1,10 +1,15 @@
-"""The graph held in an embedded Oxigraph store, and its conversion for rdflib-based tools."""
+"""The graph held in an embedded Oxigraph store, and its conversion for rdflib-based tools.
+
+`ReadStore` is the store boundary: what the server reads the graph through. pyoxigraph's `Store` is one
+implementation; `server.remote.RemoteStore`, an external SPARQL engine, is the other.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -14,6 +19,23 @@ from server.project import PREFIXES, Layout
 from server.rdffiles import iter_files
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class ReadStore(Protocol):
+    """The reads the pages and catalogues make: triple patterns (over every graph, or one), the server's own
+    SELECT queries (solutions read as `row["var"]`, None when unbound), the named graphs and every quad."""
+
+    def quads_for_pattern(
+        self, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+    ) -> Iterable[ox.Quad]: ...
+
+    def query(
+        self, query: str, *, use_default_graph_as_union: bool = ..., prefixes: Mapping[str, str] | None = ...
+    ) -> Any: ...
+
+    def named_graphs(self) -> Iterable[ox.NamedNode]: ...
+
+    def __iter__(self) -> Iterator[ox.Quad]: ...
 
 
 def load_store(layout: Layout) -> ox.Store:

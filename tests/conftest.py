@@ -77,9 +77,24 @@ def serving(**settings: object) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """The repository's graph served with the default settings but a short query timeout."""
-    with serving(query_timeout=3.0, workers=3) as url:
+def engine_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A scratch Virtuoso holding the repository's graph, loaded with `rkg load`: the engine of the remote mode."""
+    from tests.virtuoso import MISSING, running
+
+    if MISSING:
+        pytest.skip(MISSING)
+    with running(tmp_path_factory.mktemp("engine")) as vt:
+        loaded = vt.load()
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        yield vt.url
+
+
+@pytest.fixture(scope="session", params=["embedded", "virtuoso"])
+def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The repository's graph served with the default settings but a short query timeout: from the embedded store,
+    and from Virtuoso (remote mode), so that every test of the server runs over both."""
+    engine = request.getfixturevalue("engine_url") if request.param == "virtuoso" else None
+    with serving(query_timeout=3.0, workers=3, engine=engine) as url:
         yield url
 
 

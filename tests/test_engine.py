@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,56 +13,21 @@ import pytest
 
 import server.engine
 from server.build import NAME, nquads
-from server.engine import STAGING, Engine, Isql, load_build
+from server.engine import STAGING, UNION_GRAPH, Engine, Isql, load_build
 from server.errors import RkgError
 from server.project import GRAPH_BASE
-from tests.conftest import ROOT, SEEDS, rkg
+from server.skolem import skolemise_graph
+from tests.conftest import ROOT, rkg
+from tests.virtuoso import MISSING, Virtuoso, free_port, running
 
-if shutil.which("virtuoso-t") is None or shutil.which("isql-vt") is None:
-    pytest.skip(
-        "the engine tests need Virtuoso (virtuoso-t and isql-vt; .ci/run installs virtuoso-opensource with apt-get)",
-        allow_module_level=True,
-    )
-
-SCRIPT = ROOT / "scripts" / "virtuoso"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Virtuoso:
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.load_dir = folder / "load"
-        self.env = {**os.environ, "SQLPORT": str(_free_port()), "HTTPPORT": str(_free_port()), "BUFFERS": "20000"}
-        self.url = f"http://127.0.0.1:{self.env['HTTPPORT']}/sparql"
-        self.isql_address = f"127.0.0.1:{self.env['SQLPORT']}"
-        self.engine = Engine(self.url, timeout=20)
-        self.isql = Isql(self.isql_address)
-
-    def script(self, command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SCRIPT, command, self.folder], env=self.env, capture_output=True, text=True, timeout=90, check=False
-        )
-
-    def load(self, *extra: str | Path) -> subprocess.CompletedProcess[str]:
-        return rkg("load", "--engine", self.url, "--isql", self.isql_address, "--sources", SEEDS, *extra)
+if MISSING:
+    pytest.skip(MISSING, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory) -> Iterator[Virtuoso]:
-    vt = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
-    try:
-        started = vt.script("start")
-        assert started.returncode == 0, started.stdout + started.stderr
-        assert vt.script("status").stdout.startswith("running")
+    with running(tmp_path_factory.mktemp("virtuoso")) as vt:
         yield vt
-    finally:
-        vt.script("stop")
-        assert vt.script("status").stdout.strip() == "stopped"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +73,7 @@ def test_load_prints_one_line_per_graph_and_a_summary(loaded, store):
         name = graph.removeprefix(GRAPH_BASE)
         assert any(f" {name} " in line and f" {len(triples)} triples" in line for line in out.splitlines()), out
     assert f"loaded {len(expected_graphs(store))} graphs, {len(list(store))} triples in " in out
-    assert f"replaced {len(expected_graphs(store))} live graphs in one transaction" in out
+    assert f"replaced {len(expected_graphs(store))} live graphs and their union in one transaction" in out
 
 
 def test_each_named_graph_holds_exactly_its_files_triples(loaded, virtuoso, store):
@@ -120,14 +83,19 @@ def test_each_named_graph_holds_exactly_its_files_triples(loaded, virtuoso, stor
     for graph, triples in expected.items():
         assert engine.count(graph) == len(triples), graph
         got = engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-        assert len(got) == len(triples)
+        assert set(got) == set(skolemise_graph(triples, graph.removeprefix(GRAPH_BASE))), graph
+        assert not any(_has_blank(t) for t in got)  # blank nodes are loaded as Skolem IRIs
         want = {t for t in triples if not _has_blank(t)}
-        assert {t for t in got if not _has_blank(t)} == want, graph
         # and a sample asked one by one, through the protocol's default-graph-uri
         for triple in random.Random(graph).sample(sorted(want, key=str), min(5, len(want))):
             query = f"ASK {{ {triple.subject} {triple.predicate} {triple.object} }}"
             assert engine.ask(query, graphs=[graph]), (graph, triple)
             assert not engine.ask(query, graphs=[GRAPH_BASE + "no-such-graph"])
+    union = set().union(*expected.values())  # and the union as one graph of its own, Virtuoso's default graph
+    assert engine.count(UNION_GRAPH) == len(union)
+    assert set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}")) == {
+        t for graph, triples in expected.items() for t in skolemise_graph(triples, graph.removeprefix(GRAPH_BASE))
+    }
     seed = GRAPH_BASE + "seed-000"
     only_seed = engine.select(f"SELECT (COUNT(*) AS ?n) FROM <{seed}> WHERE {{ ?s ?p ?o }}")
     assert int(only_seed[0]["n"].value) == len(expected[seed])
@@ -189,7 +157,7 @@ def test_a_graph_no_longer_in_the_build_is_dropped(loaded, virtuoso, store):
 
 
 def test_bad_engine_url_wrong_password_and_missing_isql_are_clear_errors(virtuoso, tmp_path):
-    closed = rkg("load", "--engine", f"http://127.0.0.1:{_free_port()}/sparql", "--isql", virtuoso.isql_address)
+    closed = rkg("load", "--engine", f"http://127.0.0.1:{free_port()}/sparql", "--isql", virtuoso.isql_address)
     assert closed.returncode == 2 and "cannot reach the SPARQL engine" in closed.stderr
     not_sparql = rkg(
         "load", "--engine", virtuoso.url.removesuffix("sparql") + "nowhere", "--isql", virtuoso.isql_address

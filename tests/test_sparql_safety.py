@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import serving
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+# 10^8 pairs compared as strings: minutes of work for either engine (Virtuoso refuses a bigger cross product
+# outright, by its cost estimate).
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) < STR(?f)) }"
 
 
 def triple_count(url: str) -> int:
@@ -73,6 +75,7 @@ def triple_count(url: str) -> int:
     ],
 )
 def test_bad_requests_get_a_readable_4xx(server_url, request_args, status, message):
+    request_args = dict(request_args)  # a copy: the same parameters run once per backend
     method = request_args.pop("method")
     response = httpx.request(method, f"{server_url}/sparql", **request_args)
     assert response.status_code == status
@@ -112,6 +115,7 @@ def test_a_huge_body_is_413(server_url):
 )
 def test_updates_are_refused_and_the_graph_is_unchanged(server_url, request_args):
     before = triple_count(server_url)
+    request_args = dict(request_args)  # a copy: the same parameters run once per backend
     method = request_args.pop("method")
     response = httpx.request(method, f"{server_url}/sparql", **request_args)
     assert response.status_code == 400 and "read-only" in response.json()["error"]

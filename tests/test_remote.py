@@ -1,0 +1,211 @@
+"""Remote mode: the server over an external SPARQL engine. Every other server test also runs over Virtuoso (the
+`server_url` fixture is parametrised); these check what is particular to the mode: blank nodes through Skolem IRIs,
+pages identical to the embedded store's, refusal of an engine that holds other data, and loading any engine with
+the Graph Store Protocol (Oxigraph's own server as the second engine)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from server.config import Settings
+from server.engine import Engine
+from server.gsp import swap_update
+from server.project import GRAPH_BASE
+from server.site import EngineMismatch, build_site
+from server.skolem import GENID, from_engine, skolemise_graph, to_engine
+from tests.conftest import ROOT, SEEDS, rkg, serving
+
+KG = "https://w3id.org/repatriation-kg/id/"
+PAGES = [
+    "/id/kazakhstan",
+    "/id/claim-000-287-311-repatriated-count",
+    "/id/source-000",
+    "/id/operation-jusan",
+    "/ontology",
+    "/contested",
+    "/sources",
+    "/",
+]
+
+
+def test_blank_nodes_become_stable_skolem_iris_and_come_back():
+    a, b = ox.BlankNode(), ox.BlankNode()
+    p, s = ox.NamedNode("urn:p"), ox.NamedNode("urn:s")
+    triples = [ox.Triple(s, p, a), ox.Triple(a, p, b), ox.Triple(b, p, ox.Literal("x"))]
+    once = skolemise_graph(triples, "seed-000")
+    nodes = {n for triple in once for n in (triple.subject, triple.object) if not isinstance(n, ox.Literal)} - {s}
+    assert len(nodes) == 2 and all(n.value.startswith(GENID + "seed-000-") for n in nodes)
+    relabelled = {a: ox.BlankNode(), b: ox.BlankNode()}
+    again = skolemise_graph([ox.Triple(relabelled.get(t.subject, t.subject), t.predicate,
+                                       relabelled.get(t.object, t.object)) for t in triples], "seed-000")  # fmt: skip
+    assert set(once) == set(again)  # the same graph, whatever the parser's labels: the same IRIs
+    assert not set(once) & set(skolemise_graph(triples, "seed-001"))  # another graph: other IRIs
+    node = once[1].subject
+    assert isinstance(from_engine(node), ox.BlankNode) and to_engine(from_engine(node)) == node
+    assert from_engine(s) == s and to_engine(s) == s
+
+
+@pytest.fixture(scope="module")
+def both(engine_url: str) -> Iterator[tuple[str, str]]:
+    """The embedded server and the remote one, side by side."""
+    with serving(workers=1) as embedded, serving(workers=1, engine=engine_url) as remote:
+        yield embedded, remote
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_are_the_same_over_the_engine(both, path):
+    embedded, remote = both
+    here, there = (httpx.get(base + path, headers={"Accept": "text/html"}, timeout=60) for base in both)
+    assert here.status_code == there.status_code == 200
+    assert there.text.replace(remote, embedded) == here.text
+
+
+@pytest.mark.parametrize("path", ["/id/claim-000-287-311-repatriated-count", "/id/kazakhstan", "/graph/seed-000"])
+def test_rdf_is_the_same_graph_with_blank_nodes(both, path):
+    graphs = []
+    for base in both:
+        body = httpx.get(base + path, headers={"Accept": "application/n-triples"}, timeout=60).content
+        graphs.append(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)))
+    here, there = graphs
+    assert len(here) == len(there) > 0
+    assert any(isinstance(q.object, ox.BlankNode) for q in there) == any(
+        isinstance(q.object, ox.BlankNode) for q in here
+    )
+    assert not any(GENID in str(q) for q in there)
+    ground = lambda quads: {q for q in quads if not isinstance(q.subject, ox.BlankNode | ox.Literal)  # noqa: E731
+                            and not isinstance(q.object, ox.BlankNode)}  # fmt: skip
+    assert ground(here) == ground(there)
+
+
+def test_user_queries_see_blank_nodes_not_skolem_iris(both):
+    query = "SELECT ?e ?s WHERE { kg:claim-000-287-311-repatriated-count rep:evidence ?e . ?e oa:hasSelector ?s }"
+    counts = []
+    for base in both:
+        rows = httpx.get(f"{base}/sparql", params={"query": query, "format": "json"}).json()["results"]["bindings"]
+        assert rows and all(r["e"]["type"] == r["s"]["type"] == "bnode" for r in rows), base
+        counts.append((len(rows), len({r["e"]["value"] for r in rows}), len({r["s"]["value"] for r in rows})))
+    assert counts[0] == counts[1]  # as many evidence and selector nodes, told apart the same way
+
+
+def test_an_engine_with_other_data_is_refused(engine_url, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    (data / "seed-001.ttl").unlink()
+    with pytest.raises(EngineMismatch, match=r"seed-001: \d+ triples in the engine, 0 in the files.*rkg load"):
+        build_site(Settings.load(environ={}, data=data, engine=engine_url, cache=None))
+    refused = rkg("serve", "--data", data, "--engine", engine_url, "--port", "1")
+    assert refused.returncode == 1 and "does not hold the graph of these files" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_an_unreachable_engine_is_a_clear_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    refused = rkg("serve", "--engine", f"http://127.0.0.1:{port}/sparql", "--port", "1")
+    assert refused.returncode == 2 and "cannot reach the SPARQL engine" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_swap_is_one_update():
+    update = swap_update([(GRAPH_BASE + "a", GRAPH_BASE + "a?staging=t")], [GRAPH_BASE + "gone"])
+    assert update.count("MOVE SILENT GRAPH") == 1 and update.count("DROP SILENT GRAPH") == 1
+
+
+# ---- a second engine: Oxigraph's server, loaded with the Graph Store Protocol
+
+OXIGRAPH = Path(sys.executable).with_name("oxigraph")  # installed beside the interpreter by pip
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory) -> Iterator[str]:
+    if not OXIGRAPH.is_file():
+        pytest.skip("the `oxigraph` server (PyPI package oxigraph, a test dependency) is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/query", params={"query": "ASK {}"})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _load(base: str) -> subprocess.CompletedProcess[str]:
+    return rkg("load", "--engine", f"{base}/query", "--gsp", f"{base}/store", "--update", f"{base}/update",
+               "--sources", SEEDS)  # fmt: skip
+
+
+def _graph(engine: Engine, graph: str) -> set[ox.Triple]:
+    return set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+
+
+def test_graph_store_loading_is_idempotent_and_serves(oxigraph_server, store):
+    first = _load(oxigraph_server)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "replaced 9 live graphs in one update" in first.stdout
+    engine = Engine(f"{oxigraph_server}/query")
+    graphs = sorted(engine.graphs(GRAPH_BASE))
+    before = {
+        g: set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")) for g in graphs
+    }
+    assert sum(map(len, before.values())) == len(list(store))
+    again = _load(oxigraph_server)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(engine.graphs(GRAPH_BASE)) == graphs  # no staging graph left
+    after = {
+        g: set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")) for g in graphs
+    }
+    assert after == before  # the same triples, Skolem IRIs included
+    with serving(workers=1, engine=f"{oxigraph_server}/query") as url:
+        page = httpx.get(f"{url}/id/claim-000-287-311-repatriated-count", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "over 700 of its citizens" in page.text
+        rows = httpx.get(f"{url}/queries/state-figures", params={"format": "json"}).json()["results"]["bindings"]
+        assert rows and {r["figure"]["value"] for r in rows if "figure" in r} >= {"700", "600"}
+
+
+def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, monkeypatch, tmp_path):
+    import server.gsp
+    from server.build import NAME, nquads
+    from server.project import Layout
+    from server.store import load_store
+
+    loaded = _load(oxigraph_server)
+    assert loaded.returncode == 0
+    engine = Engine(f"{oxigraph_server}/query")
+    count = {g: engine.count(g) for g in engine.graphs(GRAPH_BASE)}
+    original = server.gsp.GraphStore.put
+    calls = []
+
+    def failing(self, graph, path):
+        calls.append(graph)
+        if len(calls) == 5:
+            raise server.gsp.RkgError("the engine went away")
+        original(self, graph, path)
+
+    monkeypatch.setattr(server.gsp.GraphStore, "put", failing)
+    (tmp_path / f"{NAME}.nq").write_bytes(nquads(load_store(Layout())))
+    gs = server.gsp.GraphStore(f"{oxigraph_server}/store", f"{oxigraph_server}/update")
+    with pytest.raises(server.gsp.RkgError, match="went away"):
+        server.gsp.load_with_gsp(tmp_path, engine, gs, echo=lambda _: None)
+    assert {g: engine.count(g) for g in engine.graphs(GRAPH_BASE)} == count  # staging graphs dropped, live kept
