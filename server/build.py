@@ -11,6 +11,7 @@ import pyld.jsonld
 import pyoxigraph as ox
 
 from server.project import PREFIXES
+from server.skolem import skolemise_quads
 from server.store import ReadStore, union_triples
 
 NAME = "repatriation-kg"
@@ -89,9 +90,21 @@ def dump_files(store: ReadStore, context_path: Path) -> dict[str, bytes]:
     return files
 
 
-def write_build(store: ReadStore, context_path: Path, out: Path) -> list[Path]:
-    """Write all dump files into `out`, replacing older ones only once every file is ready."""
+ENGINE_DUMP = f"{NAME}.engine.nq"
+
+
+def engine_dump(store: ReadStore) -> bytes:
+    """The N-Quads dump with blank nodes as Skolem IRIs, as `rkg load` loads an engine (for an engine's own loader)."""
+    quads = sorted(skolemise_quads(store), key=lambda q: (str(q.graph_name), str(q.triple)))
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def write_build(store: ReadStore, context_path: Path, out: Path, for_engine: bool = False) -> list[Path]:
+    """Write all dump files into `out`, replacing older ones only once every file is ready; `for_engine` adds the
+    engine dump."""
     files = dump_files(store, context_path)
+    if for_engine:
+        files[ENGINE_DUMP] = engine_dump(store)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
         for name, content in files.items():

@@ -59,7 +59,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(report.lines()))
         print(f"rkg build: nothing written to {args.out}: the graph does not validate.", file=sys.stderr)
         return EXIT_INVALID
-    for path in write_build(store, settings.layout.context, args.out):
+    for path in write_build(store, settings.layout.context, args.out, for_engine=args.for_engine):
         print(f"wrote {path} ({path.stat().st_size} bytes)")
     print(report.lines()[-1])
     return 0
@@ -207,6 +207,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_validate)
     p = sub.add_parser("build", parents=[common, sources], help="validate, then write dumps in every format")
     p.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build)")
+    p.add_argument(
+        "--for-engine",
+        action="store_true",
+        help=f"also write {NAME}.engine.nq, blank nodes as Skolem IRIs, for an engine's own loader (QLever…)",
+    )
     p.set_defaults(run=_build)
     p = sub.add_parser("query", parents=[common], help="run a SPARQL query over the graph")
     p.add_argument("query", nargs="?", help="the query text (or use --file)")

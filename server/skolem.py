@@ -35,6 +35,18 @@ def skolemise_graph(triples: Iterable[ox.Triple], name: str) -> list[ox.Triple]:
     return [ox.Triple(named(q.subject), q.predicate, named(q.object)) for q in dataset]
 
 
+def skolemise_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """A dataset with every blank node replaced as `skolemise_graph` does, graph by graph (named graphs only)."""
+    graphs: dict[ox.NamedNode, list[ox.Triple]] = {}
+    for quad in quads:
+        graphs.setdefault(quad.graph_name, []).append(quad.triple)
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for graph, triples in graphs.items()
+        for t in skolemise_graph(triples, graph.value.rsplit("/", 1)[-1])
+    ]
+
+
 def to_engine(node: Term) -> Term:
     """A term as the engine holds it: a blank node read from the engine becomes its Skolem IRI again."""
     return ox.NamedNode(GENID + node.value) if isinstance(node, ox.BlankNode) else node

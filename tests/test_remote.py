@@ -209,3 +209,13 @@ def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, mo
     with pytest.raises(server.gsp.RkgError, match="went away"):
         server.gsp.load_with_gsp(tmp_path, engine, gs, echo=lambda _: None)
     assert {g: engine.count(g) for g in engine.graphs(GRAPH_BASE)} == count  # staging graphs dropped, live kept
+
+
+def test_the_engine_dump_holds_what_rkg_load_loads(engine_url, tmp_path):
+    built = rkg("build", "--out", tmp_path, "--for-engine")
+    assert built.returncode == 0, built.stderr
+    quads = list(ox.parse(path=str(tmp_path / "repatriation-kg.engine.nq"), format=ox.RdfFormat.N_QUADS))
+    assert quads and not any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object))
+    engine = Engine(engine_url)
+    for graph in sorted({q.graph_name.value for q in quads}):
+        assert {q.triple for q in quads if q.graph_name.value == graph} == _graph(engine, graph), graph
