@@ -70,11 +70,22 @@ def test_pages_are_the_same_over_the_engine(both, path):
     assert there.text.replace(remote, embedded) == here.text
 
 
-@pytest.mark.parametrize("path", ["/id/claim-000-287-311-repatriated-count", "/id/kazakhstan", "/graph/seed-000"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/claim-000-287-311-repatriated-count",
+        "/id/kazakhstan",
+        "/graph/seed-000",
+        "/data/repatriation-kg.nt",
+        "/.well-known/void",
+        "/ontology",
+    ],
+)
 def test_rdf_is_the_same_graph_with_blank_nodes(both, path):
     graphs = []
     for base in both:
-        body = httpx.get(base + path, headers={"Accept": "application/n-triples"}, timeout=60).content
+        body = httpx.get(base + path, headers={"Accept": "application/n-triples"}, timeout=60).text
+        body = body.replace(base, both[0])  # VoID names the server's own URLs
         graphs.append(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)))
     here, there = graphs
     assert len(here) == len(there) > 0
