@@ -91,8 +91,7 @@ def _errors(app: FastAPI) -> None:
     async def known(request: Request, err: RkgError) -> Response:
         if isinstance(err, QueryTimeout):
             return error_response(503, str(err), {"Retry-After": "5"})
-        status = err.status if isinstance(err, ProtocolError) else 400
-        return error_response(status, str(err))
+        return error_response(err.status, str(err))
 
     @app.exception_handler(StarletteHTTPException)
     async def http(request: Request, err: StarletteHTTPException) -> Response:

@@ -26,7 +26,7 @@ import httpx
 import pyoxigraph as ox
 
 from server.build import NAME
-from server.errors import RkgError
+from server.errors import EngineError, RkgError
 from server.project import BASE_IRI, GRAPH_BASE
 from server.skolem import blank_label, skolemise_graph
 
@@ -114,18 +114,18 @@ class Engine:
             request = protocol_request(self.client, self.url, query, accept, graphs, named, self.timeout)
             response = self.client.send(request)
         except httpx.TimeoutException:
-            raise RkgError(f"the SPARQL engine at {self.url} did not answer within {self.timeout:g} s.") from None
+            raise EngineError(f"the SPARQL engine at {self.url} did not answer within {self.timeout:g} s.") from None
         except (httpx.HTTPError, ValueError) as err:
-            raise RkgError(
+            raise EngineError(
                 f"cannot reach the SPARQL engine at {self.url} ({err}). Check the URL (for example "
                 "http://127.0.0.1:28890/sparql) and that the engine is running (scripts/virtuoso status DIR)."
             ) from None
         refusal = engine_refusal(response)
         if refusal:
-            raise RkgError(f"{self.url}: {refusal}")
+            raise EngineError(f"{self.url}: {refusal}")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if accept.endswith("json") and media != accept:
-            raise RkgError(
+            raise EngineError(
                 f"{self.url} does not look like a SPARQL endpoint: it answered {media or 'no content type'}."
             )
         return response

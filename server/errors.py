@@ -7,6 +7,13 @@ class RkgError(Exception):
     """A failure caused by input or configuration, reported to the user as its message."""
 
     exit_code = 2
+    status = 400  # the HTTP status when a request meets it
+
+
+class EngineError(RkgError):
+    """The external SPARQL engine could not be reached, or failed (HTTP 502 Bad Gateway)."""
+
+    status = 502
 
 
 class InputError(RkgError):

@@ -13,7 +13,6 @@ the Skolem IRIs of the load are read back as blank nodes (server/skolem.py).
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -21,7 +20,7 @@ import httpx
 import pyoxigraph as ox
 
 from server.engine import Engine, engine_refusal, protocol_request
-from server.errors import RkgError
+from server.errors import EngineError
 from server.executor import Job, QueryFailed, QueryTimeout
 from server.formats import GRAPH_TYPES
 from server.project import PREFIXES
@@ -52,6 +51,7 @@ class Solution(dict):
 
 LABELS = (ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.NamedNode(PREFIXES["skos"] + "prefLabel"))
 PREFETCH = 200  # subjects found by a pattern read whose descriptions are fetched at once, at most
+KEEP = 5000  # pattern reads with more quads than this are not kept in memory
 
 # The descriptions of some subjects in one request: each one's triples and those of the blank nodes (Skolem IRIs) it
 # reaches in up to two steps, marked "d" (complete descriptions); and the labels of the IRIs it points to, marked "l".
@@ -82,7 +82,7 @@ class RemoteStore:
         self.cache_size = cache_size
         self._descriptions: dict[Node, tuple[ox.Quad, ...]] = {}
         self._labels: dict[Node, tuple[ox.Quad, ...]] = {}
-        self._match = functools.lru_cache(maxsize=4096)(self._fetch)
+        self._patterns: dict[tuple, tuple[ox.Quad, ...]] = {}
         self.requests = 0
 
     def named_graphs(self) -> list[ox.NamedNode]:
@@ -95,6 +95,8 @@ class RemoteStore:
         obj: Term | None = None,
         graph: ox.NamedNode | None = None,
     ) -> list[ox.Quad]:
+        if subject is None and predicate is None and obj is None:  # whole graphs: checked, never kept
+            return list(self._graph_quads(graph.value)) if graph is not None else list(self)
         if subject is None:
             found = self._match(predicate, obj, graph)
             subjects = list(dict.fromkeys(q.subject for q in found if q.subject not in self._descriptions))
@@ -115,6 +117,23 @@ class RemoteStore:
             and (graph is None or q.graph_name == graph)
         ]
 
+    def _match(self, predicate: ox.NamedNode | None, obj: Term | None, graph: ox.NamedNode | None) -> tuple:
+        """The quads matching a pattern without a subject (kept when there are few)."""
+        key = (predicate, obj, graph)
+        if key not in self._patterns:
+            found = self._fetch(predicate, obj, graph)
+            if len(found) > KEEP:
+                return found
+            self._forget_if_full()
+            self._patterns[key] = found
+        return self._patterns[key]
+
+    def _forget_if_full(self) -> None:
+        if len(self._descriptions) + len(self._labels) + len(self._patterns) > self.cache_size:
+            self._descriptions.clear()
+            self._labels.clear()
+            self._patterns.clear()
+
     def _fetch(self, predicate: ox.NamedNode | None, obj: Term | None, graph: ox.NamedNode | None) -> tuple:
         """The quads matching a pattern without a subject."""
         g = "?g" if graph is None else str(graph)
@@ -129,9 +148,7 @@ class RemoteStore:
     def _describe(self, subjects: list[Node]) -> None:
         """Fetch and keep the descriptions of `subjects` (and of the blank nodes they reach) and the labels of the
         IRIs they point to."""
-        if len(self._descriptions) + len(self._labels) > self.cache_size:
-            self._descriptions.clear()
-            self._labels.clear()
+        self._forget_if_full()
         tops = " ".join(str(to_engine(s)) for s in subjects)
         query = _NEIGHBOURHOOD.format(tops=tops, genid=GENID, labels=" ".join(str(p) for p in LABELS))
         described: dict[Node, list[ox.Quad]] = {s: [] for s in subjects}
@@ -157,19 +174,22 @@ class RemoteStore:
         return self._select(prologue(prefixes) + query)
 
     def __iter__(self) -> Iterator[ox.Quad]:
-        """Every quad, graph by graph; a graph the engine sends incomplete (a result row limit) is an error."""
+        """Every quad, graph by graph."""
         for graph in self.graphs:
-            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-            triples = self.engine.construct(query, (), self.graphs)
-            expected = self.engine.count(graph)
-            if len(triples) != expected:
-                raise RkgError(
-                    f"the engine sent {len(triples)} of the {expected} triples of <{graph}>: raise its result row "
-                    "limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)"
-                )
-            name = ox.NamedNode(graph)
-            for t in triples:
-                yield ox.Quad(from_engine(t.subject), t.predicate, from_engine(t.object), name)
+            yield from self._graph_quads(graph)
+
+    def _graph_quads(self, graph: str) -> list[ox.Quad]:
+        """One whole graph; a graph the engine sends incomplete (a result row limit) is an error, not a dump."""
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        triples = self.engine.construct(query, (), self.graphs)
+        expected = self.engine.count(graph)
+        if len(triples) != expected:
+            raise EngineError(
+                f"the engine sent {len(triples)} of the {expected} triples of <{graph}>: raise its result row "
+                "limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)"
+            )
+        name = ox.NamedNode(graph)
+        return [ox.Quad(from_engine(t.subject), t.predicate, from_engine(t.object), name) for t in triples]
 
     def __len__(self) -> int:
         return sum(self.engine.count(g) for g in self.graphs)
@@ -234,7 +254,7 @@ class RemotePool:
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as err:
-            raise QueryFailed(f"the SPARQL engine could not be reached ({type(err).__name__})") from None
+            raise EngineError(f"the SPARQL engine could not be reached ({type(err).__name__})") from None
         try:
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():

@@ -29,7 +29,7 @@ SELECT ?source ?title ?file ?url (COUNT(?claim) AS ?claims) WHERE {
   OPTIONAL { ?source rep:fileName ?file }
   OPTIONAL { ?source schema:url ?url }
   OPTIONAL { ?claim rep:reportedIn ?source }
-} GROUP BY ?source ?title ?file ?url ORDER BY DESC(?claims) ?title"""
+} GROUP BY ?source ?title ?file ?url ORDER BY DESC(?claims) STR(?title) ?source"""
 )
 
 

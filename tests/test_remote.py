@@ -5,6 +5,7 @@ the Graph Store Protocol (Oxigraph's own server as the second engine)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -138,14 +139,14 @@ def test_the_swap_is_one_update():
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")  # installed beside the interpreter by pip
 
 
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def oxigraph(folder: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Oxigraph's server on a free loopback port, its store in `folder`."""
     if not OXIGRAPH.is_file():
         pytest.skip("the `oxigraph` server (PyPI package oxigraph, a test dependency) is not installed")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    folder = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -156,10 +157,16 @@ def oxigraph_server(tmp_path_factory) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory) -> Iterator[str]:
+    with oxigraph(tmp_path_factory.mktemp("oxigraph")) as (base, _):
+        yield base
 
 
 def _load(base: str) -> subprocess.CompletedProcess[str]:
@@ -230,3 +237,17 @@ def test_the_engine_dump_holds_what_rkg_load_loads(engine_url, tmp_path):
     engine = Engine(engine_url)
     for graph in sorted({q.graph_name.value for q in quads}):
         assert {q.triple for q in quads if q.graph_name.value == graph} == _graph(engine, graph), graph
+
+
+def test_an_engine_that_goes_away_is_a_502_not_a_crash(tmp_path):
+    with oxigraph(tmp_path) as (base, process):
+        assert _load(base).returncode == 0
+        with serving(workers=1, engine=f"{base}/query") as url:
+            process.terminate()
+            process.wait(10)
+            page = httpx.get(f"{url}/id/kazakhstan", headers={"Accept": "text/html"})
+            query = httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"})
+            for response in (page, query):
+                assert response.status_code == 502, response.text
+                assert "engine" in response.json()["error"] and "Traceback" not in response.text
+            assert httpx.get(f"{url}/health").status_code == 200  # the server itself is still up
