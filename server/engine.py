@@ -8,15 +8,9 @@ the live graphs replaced, all in one SQL transaction; a failure at any step leav
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import heapq
-import itertools
 import os
-import shutil
 import subprocess
-import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +19,10 @@ from urllib.parse import urlsplit
 import httpx
 import pyoxigraph as ox
 
-from server.build import NAME
 from server.errors import EngineError, RkgError
-from server.project import BASE_IRI, GRAPH_BASE
-from server.skolem import blank_label, skolemise_graph
+from server.loading import LoadSummary, load_staged
+from server.skolem import blank_label
 
-STAGING = "?staging="  # a staging graph is <live IRI>?staging=<token>
-UNION_GRAPH = BASE_IRI + "union-graph"  # the union of the graphs, for Virtuoso (see write_union_file)
 GET_LIMIT = 2000  # longer queries are sent as a form POST
 DEFAULT_SQL_PORT = 1111  # Virtuoso's own default; scripts/virtuoso uses 21111
 
@@ -191,56 +182,6 @@ class Isql:
         return f"Virtuoso ({self.address}) reported an error: {reason}"
 
 
-@dataclass(frozen=True)
-class GraphFile:
-    """One named graph of the build, written as N-Triples for the bulk loader."""
-
-    iri: str
-    path: Path
-    triples: int
-
-    @property
-    def name(self) -> str:
-        return self.iri.removeprefix(GRAPH_BASE).removeprefix(BASE_IRI)
-
-
-def write_union_file(files: list[GraphFile], path: Path) -> GraphFile:
-    """The union of the graph files (each sorted) as one N-Triples file of distinct triples, merged line by line.
-
-    Virtuoso 7.2 drops or reorders rows with a default graph of several graphs (ORDER BY after GROUP BY, some
-    OPTIONALs), so it gets the union as one graph of its own, the default graph of every query the server sends it.
-    """
-    triples = 0
-    with contextlib.ExitStack() as stack, path.open("wb") as out:
-        sources = [stack.enter_context(f.path.open("rb")) for f in files]
-        for line, _ in itertools.groupby(heapq.merge(*sources)):
-            if line.strip():
-                out.write(line)
-                triples += 1
-    return GraphFile(UNION_GRAPH, path.resolve(), triples)
-
-
-def write_graph_files(nquads: Path, folder: Path) -> list[GraphFile]:
-    """Split the N-Quads dump into one N-Triples file per named graph (distinct triples, counted), with Skolem IRIs
-    for blank nodes (server/skolem.py), so that the server can follow them over the protocol."""
-    by_graph: dict[str, set[ox.Triple]] = collections.defaultdict(set)
-    try:
-        for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
-            by_graph[quad.graph_name.value].add(quad.triple)
-    except (OSError, SyntaxError, ValueError) as err:
-        raise RkgError(f"{nquads}: cannot be read as N-Quads: {err}") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for iri, triples in sorted(by_graph.items()):
-        if not iri.startswith(GRAPH_BASE) or STAGING in iri:
-            raise RkgError(f"{nquads}: graph <{iri}> is not one of the project's graphs ({GRAPH_BASE}…)")
-        name = iri.removeprefix(GRAPH_BASE)
-        path = folder / f"{name}.nt"
-        path.write_bytes(ox.serialize(sorted(skolemise_graph(triples, name), key=str), format=ox.RdfFormat.N_TRIPLES))
-        files.append(GraphFile(iri, path.resolve(), len(triples)))
-    return files
-
-
 # One transaction: each live graph is emptied and refilled from its staging graph, then the staging graphs and the
 # graphs no longer in the build are dropped. Any error rolls everything back. (SPARQL CLEAR/ADD/MOVE run from isql
 # commit on their own, so they cannot be rolled back together; plain SQL on RDF_QUAD can.)
@@ -265,73 +206,41 @@ create procedure DB.DBA.RKG_REPLACE_GRAPHS (in pairs any, in drops any)
 """
 
 
-@dataclass(frozen=True)
-class LoadSummary:
-    graphs: int
-    triples: int
-    dropped: list[str]
-    seconds: float
+class Virtuoso:
+    """Virtuoso's bulk loader through isql; the swap is one SQL transaction (REPLACE_PROCEDURE)."""
+
+    union = True  # Virtuoso 7.2 drops rows with a default graph of several graphs: it gets their union as one
+
+    def __init__(self, engine: Engine, isql: Isql):
+        self.target = engine.url
+        self.isql = isql
+
+    def stage(self, path: Path, graph: str) -> None:
+        _bulk_load(self.isql, path, graph)
+
+    def swap(self, pairs: list[tuple[str, str]], stale: list[str]) -> None:
+        self.isql.run(REPLACE_PROCEDURE)
+        flat = [iri for pair in pairs for iri in pair]
+        self.isql.run(f"DB.DBA.RKG_REPLACE_GRAPHS ({_vector(flat)}, {_vector(stale)});")
+        self.isql.run("checkpoint;")
+
+    def drop(self, graphs: list[str]) -> None:
+        statements = "".join(f"delete from DB.DBA.RDF_QUAD where G = iri_to_id ({_sql(g)}, 0);\n" for g in graphs)
+        self.isql.run("log_enable (3, 1);\n" + statements)
+
+    def done(self, paths: list[Path]) -> None:
+        """Remove our files from the loader's list, so the list does not grow with every load."""
+        with contextlib.suppress(RkgError):
+            self.isql.run(f"delete from DB.DBA.LOAD_LIST where ll_file in ({', '.join(_sql(str(p)) for p in paths)});")
 
 
 def load_build(
     build: Path, engine: Engine, isql: Isql, echo: Callable[[str], None] = print, token: str | None = None
 ) -> LoadSummary:
-    """Load the build in `build` (its N-Quads dump) into the engine, one named graph per data file.
-
-    `build` must be inside a folder the engine may read (Virtuoso's DirsAllowed): the per-graph files are written
-    there. Idempotent; on any error the engine keeps the graphs it had, and the staging graphs are dropped.
-    """
-    start = time.monotonic()
-    nquads = build / f"{NAME}.nq"
-    if not nquads.is_file():
-        raise RkgError(f"{build}: no {NAME}.nq here (run `rkg build` first)")
-    token = token or uuid.uuid4().hex[:12]
-    engine.ask("ASK { }")  # reachable, and a SPARQL endpoint, before anything is written
+    """Load the build in `build` into Virtuoso (see server/loading.py). `build` must be inside a folder the engine may
+    read (its DirsAllowed): the per-graph files are written there."""
     isql.run("select 1;")  # the SQL port and the login work
-    files = write_graph_files(nquads, build / f"graphs-{token}")
-    files.append(write_union_file(files, build / f"graphs-{token}" / "union.nt"))
-    staged = {f.iri: f"{f.iri}{STAGING}{token}" for f in files}
-    total = sum(f.triples for f in files)
-    echo(f"loading {len(files) - 1} graphs and their union, {total} triples, into {engine.url} (staging token {token})")
-    done_triples = 0
-    try:
-        for number, graph in enumerate(files, 1):
-            began = time.monotonic()
-            _bulk_load(isql, graph.path, staged[graph.iri])
-            found = engine.count(staged[graph.iri])
-            if found != graph.triples:
-                raise RkgError(
-                    f"graph {graph.name}: the engine holds {found} triples after loading {graph.path.name}, but the "
-                    f"build has {graph.triples}; nothing was replaced, the engine keeps its previous graphs."
-                )
-            done_triples += graph.triples
-            echo(progress(done_triples, total, number, len(files), graph, time.monotonic() - began))
-        old = {g for g in engine.graphs(GRAPH_BASE) if g not in staged}
-        stale = sorted(g for g in old if g not in staged.values())
-        began = time.monotonic()
-        pairs = [iri for graph in files for iri in (graph.iri, staged[graph.iri])]
-        isql.run(REPLACE_PROCEDURE)
-        isql.run(f"DB.DBA.RKG_REPLACE_GRAPHS ({_vector(pairs)}, {_vector(stale)});")
-    except BaseException:
-        _drop_quietly(isql, list(staged.values()))
-        raise
-    finally:
-        _forget_files(isql, [f.path for f in files])
-        shutil.rmtree(build / f"graphs-{token}", ignore_errors=True)
-    dropped = [g for g in stale if STAGING not in g]
-    echo(
-        f"replaced {len(files) - 1} live graphs and their union in one transaction in {time.monotonic() - began:.2f} s"
-        + (f"; dropped {len(dropped)} graphs no longer in the build: {', '.join(dropped)}" if dropped else "")
-    )
-    isql.run("checkpoint;")
-    for graph in files:  # what is now serving
-        found = engine.count(graph.iri)
-        if found != graph.triples:
-            raise RkgError(f"graph {graph.name}: {found} triples live after the load, expected {graph.triples}.")
-    data = files[:-1]
-    summary = LoadSummary(len(data), sum(f.triples for f in data), dropped, time.monotonic() - start)
-    echo(f"loaded {summary.graphs} graphs, {summary.triples} triples in {summary.seconds:.1f} s")
-    return summary
+    return load_staged(build, engine, Virtuoso(engine, isql), echo, token)
 
 
 def _bulk_load(isql: Isql, path: Path, graph: str) -> None:
@@ -347,18 +256,6 @@ def _bulk_load(isql: Isql, path: Path, graph: str) -> None:
         )
     if state != "2" or error.strip() != "ok":
         raise RkgError(f"Virtuoso could not load {path.name}: {error.strip()}; the engine keeps its previous graphs.")
-
-
-def _drop_quietly(isql: Isql, graphs: list[str]) -> None:
-    statements = "".join(f"delete from DB.DBA.RDF_QUAD where G = iri_to_id ({_sql(g)}, 0);\n" for g in graphs)
-    with contextlib.suppress(RkgError):  # best effort: a leftover staging graph is dropped by the next load
-        isql.run("log_enable (3, 1);\n" + statements)
-
-
-def _forget_files(isql: Isql, paths: list[Path]) -> None:
-    """Remove our files from the loader's list, so the list does not grow with every load."""
-    with contextlib.suppress(RkgError):
-        isql.run(f"delete from DB.DBA.LOAD_LIST where ll_file in ({', '.join(_sql(str(p)) for p in paths)});")
 
 
 def load_folder(isql: Isql, chosen: Path | None) -> Path:
@@ -386,13 +283,3 @@ def _sql(text: str) -> str:
 
 def _vector(items: list[str]) -> str:
     return f"vector ({', '.join(_sql(i) for i in items)})"
-
-
-def progress(done: int, total: int, number: int, count: int, graph: GraphFile, seconds: float, width: int = 20) -> str:
-    """One line of a load's progress: a bar of the triples done, then the graph just staged."""
-    filled = round(width * done / total) if total else width
-    bar = "[" + "#" * filled + "." * (width - filled) + "]"
-    return (
-        f"{bar} {number:>{len(str(count))}}/{count} {graph.name:<24} {graph.triples:>8} triples  "
-        f"staged and checked in {seconds:.2f} s"
-    )

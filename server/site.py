@@ -20,9 +20,10 @@ import pyoxigraph as ox
 from server.build import dump
 from server.catalog import graph_sizes
 from server.config import Settings
-from server.engine import STAGING, UNION_GRAPH, Engine
+from server.engine import Engine
 from server.errors import RkgError
 from server.executor import QueryPool, StoreSource
+from server.loading import STAGING, UNION_GRAPH
 from server.project import GRAPH_BASE
 from server.remote import RemotePool, RemoteStore
 from server.store import ReadStore, data_version, persistent_store

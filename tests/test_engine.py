@@ -11,10 +11,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-import server.engine
+import server.loading
 from server.build import NAME, nquads
-from server.engine import STAGING, UNION_GRAPH, Engine, Isql, load_build
+from server.engine import Engine, Isql, load_build
 from server.errors import RkgError
+from server.loading import STAGING, UNION_GRAPH
 from server.project import GRAPH_BASE
 from server.skolem import skolemise_graph
 from tests.conftest import ROOT, rkg
@@ -73,7 +74,7 @@ def test_load_prints_one_line_per_graph_and_a_summary(loaded, store):
         name = graph.removeprefix(GRAPH_BASE)
         assert any(f" {name} " in line and f" {len(triples)} triples" in line for line in out.splitlines()), out
     assert f"loaded {len(expected_graphs(store))} graphs, {len(list(store))} triples in " in out
-    assert f"replaced {len(expected_graphs(store))} live graphs and their union in one transaction" in out
+    assert f"replaced {len(expected_graphs(store))} live graphs and their union at once" in out
 
 
 def test_each_named_graph_holds_exactly_its_files_triples(loaded, virtuoso, store):
@@ -126,7 +127,7 @@ def _build_dir(virtuoso: Virtuoso, store: ox.Store, name: str) -> Path:
 )
 def test_a_failed_load_leaves_the_previous_graphs_serving(loaded, virtuoso, store, monkeypatch, damage, message):
     before = snapshot(virtuoso.engine)
-    original = server.engine.write_graph_files
+    original = server.loading.write_graph_files
 
     def damaged(nq: Path, folder: Path):
         files = original(nq, folder)
@@ -135,7 +136,7 @@ def test_a_failed_load_leaves_the_previous_graphs_serving(loaded, virtuoso, stor
         victim.path.write_text("\n".join(damage(lines)) + "\n", encoding="utf-8")
         return files
 
-    monkeypatch.setattr(server.engine, "write_graph_files", damaged)
+    monkeypatch.setattr(server.loading, "write_graph_files", damaged)
     with pytest.raises(RkgError, match=message):
         load_build(_build_dir(virtuoso, store, "damaged"), virtuoso.engine, virtuoso.isql, echo=lambda _: None)
     assert snapshot(virtuoso.engine) == before
