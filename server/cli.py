@@ -95,16 +95,16 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         raise RkgError("give the engine's SPARQL endpoint with --engine URL (or RKG_ENGINE)")
     if bool(args.gsp) != bool(args.update):
         raise RkgError("--gsp and --update go together: the Graph Store endpoint, and the SPARQL Update endpoint")
-    engine = Engine(settings.engine)
-    engine.ask("ASK { }")  # a clear error now rather than after validating
-    loader = _graph_store_loader(args, engine) if args.gsp else _virtuoso_loader(args, settings, engine)
-    report, store = validate(settings.layout, settings.sources, settings.cache)
-    if not report.conforms:
-        print("\n".join(report.lines()))
-        print(f"rkg load: nothing loaded into {settings.engine}: the graph does not validate.", file=sys.stderr)
-        return EXIT_INVALID
-    print(report.lines()[-1])
-    loader(nquads(store))
+    with Engine(settings.engine) as engine:
+        engine.ask("ASK { }")  # a clear error now rather than after validating
+        loader = _graph_store_loader(args, engine) if args.gsp else _virtuoso_loader(args, settings, engine)
+        report, store = validate(settings.layout, settings.sources, settings.cache)
+        if not report.conforms:
+            print("\n".join(report.lines()))
+            print(f"rkg load: nothing loaded into {settings.engine}: the graph does not validate.", file=sys.stderr)
+            return EXIT_INVALID
+        print(report.lines()[-1])
+        loader(nquads(store))
     return 0
 
 

@@ -75,6 +75,15 @@ class Engine:
     timeout: float = 60.0
     client: httpx.Client = field(default_factory=httpx.Client, compare=False, repr=False)
 
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def ask(self, query: str, graphs: Sequence[str] = ()) -> bool:
         """ASK; `graphs` are sent as default-graph-uri (Virtuoso's default graph is otherwise the union of all)."""
         return bool(self.request(query, SPARQL_JSON, graphs).json()["boolean"])

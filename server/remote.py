@@ -85,6 +85,9 @@ class RemoteStore:
         self._patterns: dict[tuple, tuple[ox.Quad, ...]] = {}
         self.requests = 0
 
+    def close(self) -> None:
+        self.engine.close()
+
     def named_graphs(self) -> list[ox.NamedNode]:
         return [ox.NamedNode(g) for g in self.graphs]
 

@@ -63,7 +63,10 @@ class Site:
         return isinstance(self.store, RemoteStore)
 
     def close(self) -> None:
-        """Release the store (an on-disk store is locked while open) and remove the workers' snapshot."""
+        """Release the store (an on-disk store is locked while open; an engine's connections are closed) and remove
+        the workers' snapshot."""
+        if isinstance(self.store, RemoteStore):
+            self.store.close()
         self.store = ox.Store()
         self._dumps.clear()
         if self.snapshot is not None:
@@ -114,9 +117,14 @@ def _remote(settings: Settings, expected: dict[str, int]) -> tuple[RemoteStore, 
     """The engine's store and query pool, once the engine is seen to hold exactly the graphs of these files."""
     assert settings.engine is not None
     engine = Engine(settings.engine, timeout=max(settings.query_timeout, 30.0))
-    held = {g for g in engine.graphs(GRAPH_BASE) if STAGING not in g}
-    found = graph_sizes(RemoteStore(engine, sorted(held | set(expected))))
+    try:
+        held = {g for g in engine.graphs(GRAPH_BASE) if STAGING not in g}
+        found = graph_sizes(RemoteStore(engine, sorted(held | set(expected))))
+    except RkgError:
+        engine.close()
+        raise
     if found != expected:
+        engine.close()
         differences = [
             f"{g.rsplit('/', 1)[-1]}: {found.get(g, 0)} triples in the engine, {expected.get(g, 0)} in the files"
             for g in sorted(set(found) | set(expected))

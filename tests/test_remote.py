@@ -179,11 +179,12 @@ def _graph(engine: Engine, graph: str) -> set[ox.Triple]:
     return set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
 
 
-def test_graph_store_loading_is_idempotent_and_serves(oxigraph_server, store):
+def test_graph_store_loading_is_idempotent_and_serves(oxigraph_server, store, request):
     first = _load(oxigraph_server)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "replaced 9 live graphs at once" in first.stdout
     engine = Engine(f"{oxigraph_server}/query")
+    request.addfinalizer(engine.close)
     graphs = sorted(engine.graphs(GRAPH_BASE))
     before = {
         g: set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")) for g in graphs
@@ -203,7 +204,7 @@ def test_graph_store_loading_is_idempotent_and_serves(oxigraph_server, store):
         assert rows and {r["figure"]["value"] for r in rows if "figure" in r} >= {"700", "600"}
 
 
-def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, monkeypatch, tmp_path):
+def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, monkeypatch, tmp_path, request):
     from server.build import NAME, nquads
     from server.gsp import GraphStore, load_with_gsp
     from server.project import Layout
@@ -212,6 +213,7 @@ def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, mo
     loaded = _load(oxigraph_server)
     assert loaded.returncode == 0
     engine = Engine(f"{oxigraph_server}/query")
+    request.addfinalizer(engine.close)
     count = {g: engine.count(g) for g in engine.graphs(GRAPH_BASE)}
     original = GraphStore.stage
     calls = []

@@ -56,5 +56,6 @@ def running(folder: Path) -> Iterator[Virtuoso]:
         assert vt.script("status").stdout.startswith("running")
         yield vt
     finally:
+        vt.engine.close()
         vt.script("stop")
         assert vt.script("status").stdout.strip() == "stopped"
