@@ -255,6 +255,24 @@ def test_a_repeated_query_is_answered_with_the_same_bytes_and_headers_without_a_
     assert len([r for r in caplog.records if r.name == "server.access"]) == 2  # every request is still logged
 
 
+def test_a_repeated_get_is_replayed_before_the_route_and_a_post_is_not(served, monkeypatch):
+    import server.endpoint
+
+    guarded: list[str] = []
+    inspect = server.endpoint.inspect
+
+    def counted(query: str, **options: object) -> object:
+        guarded.append(query)
+        return inspect(query, **options)
+
+    monkeypatch.setattr(server.endpoint, "inspect", counted)
+    get(served.client, ASK)
+    get(served.client, ASK)
+    served.client.post("/sparql", data={"query": ASK}, headers={"Accept": JSON})
+    assert guarded == [ASK, ASK]  # the second GET never reached the route; the POST did (and reused the result)
+    assert served.ran == [ASK]
+
+
 def test_a_changed_query_or_format_is_evaluated_again(served):
     get(served.client, LOOKUP)
     ask = get(served.client, ASK)
