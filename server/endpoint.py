@@ -18,7 +18,7 @@ from server.pages import service_page
 from server.project import PREFIXES
 from server.responsecache import mark_storable
 from server.responses import READ, etag, read_response
-from server.resultcache import ResultCache, job_key
+from server.resultcache import ResultCache
 from server.site import Site
 from server.sparql import Operation, ProtocolError, from_params, from_post
 
@@ -35,7 +35,7 @@ SELECT ?figure ?hedge ?who ?source WHERE {
 def register(app: FastAPI, site: Site) -> None:
     """The /sparql routes."""
     settings = site.settings
-    results = ResultCache(max_entries=settings.result_cache)
+    results = ResultCache(site.version, max_entries=settings.result_cache)
 
     @app.api_route("/sparql", methods=READ, summary="SPARQL 1.1 query (GET); without a query, the service description")
     async def sparql_get(request: Request) -> Response:
@@ -81,14 +81,13 @@ def register(app: FastAPI, site: Site) -> None:
         job = Job(
             operation.query, media, settings.result_cap, PREFIXES, operation.default_graphs, operation.named_graphs
         )
-        key = job_key(site.version, job)
-        written = results.get(key)
+        written = results.get(job)
         if written is None:
             try:
                 written = await site.pool.run(job, timeout)
             except QueryFailed as err:
                 raise ProtocolError(str(err)) from None
-            results.put(key, written)
+            results.put(job, written)
         headers = {"Vary": "Accept"}
         if written.count is not None:
             headers["X-Result-Count"] = str(written.count)

@@ -69,7 +69,8 @@ def storable(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 class ResponseCache:
-    """Keeps the marked responses (LRU: `max_entries`, `max_bytes` of bodies) and replays them."""
+    """Keeps the marked responses (LRU: `max_entries`, `max_bytes` of bodies, headers and query strings) and
+    replays them."""
 
     def __init__(self, app: ASGIApp, max_entries: int, max_bytes: int = MAX_BYTES, max_response: int = MAX_RESULT):
         self.app = app
@@ -108,4 +109,5 @@ class ResponseCache:
             return
         if storable(start["status"], start["headers"]):
             body = b"".join(chunks)
-            self.stored.put(key, Stored(start["status"], tuple(start["headers"]), body), len(body))
+            size = len(body) + len(scope["query_string"]) + sum(len(n) + len(v) for n, v in start["headers"])
+            self.stored.put(key, Stored(start["status"], tuple(start["headers"]), body), size)

@@ -35,15 +35,17 @@ def job_key(version: str, job: Job) -> Hashable:
 
 
 class ResultCache:
-    """The results of up to `max_entries` jobs (least recently used go first); 0 keeps none."""
+    """The results of up to `max_entries` jobs on the data at `version` (least recently used go first; the
+    bytes counted are the results' and the queries'); 0 keeps none."""
 
-    def __init__(self, max_entries: int, max_bytes: int = MAX_BYTES, max_result: int = MAX_RESULT):
+    def __init__(self, version: str, max_entries: int, max_bytes: int = MAX_BYTES, max_result: int = MAX_RESULT):
+        self.version = version
         self.max_result = max_result
         self.kept: LRU[Hashable, Written] = LRU(max_entries, max_bytes)
 
-    def get(self, key: Hashable) -> Written | None:
-        return self.kept.get(key)
+    def get(self, job: Job) -> Written | None:
+        return self.kept.get(job_key(self.version, job))
 
-    def put(self, key: Hashable, written: Written) -> None:
+    def put(self, job: Job, written: Written) -> None:
         if len(written.body) <= self.max_result:
-            self.kept.put(key, written, len(written.body))
+            self.kept.put(job_key(self.version, job), written, len(written.body) + len(job.query))

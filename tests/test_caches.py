@@ -84,11 +84,20 @@ def test_another_data_version_is_another_key():
 
 
 def test_results_larger_than_the_limit_are_not_kept():
-    cache = ResultCache(max_entries=10, max_result=4)
+    cache = ResultCache("v1", max_entries=10, max_result=4)
     small, large = Written(b"1234", JSON, 1, False), Written(b"12345", JSON, 1, False)
-    cache.put("small", small)
-    cache.put("large", large)
-    assert cache.get("small") is small and cache.get("large") is None
+    cache.put(job(), small)
+    cache.put(job(query="ASK { ?s a ?o }"), large)
+    assert cache.get(job()) is small and cache.get(job(query="ASK { ?s a ?o }")) is None
+    assert ResultCache("v2", max_entries=10).get(job()) is None
+
+
+def test_the_query_text_counts_toward_the_bytes_kept():
+    cache = ResultCache("v1", max_entries=10, max_bytes=len(ASK) + 3)
+    cache.put(job(), Written(b"1234", JSON, 1, False))
+    assert cache.get(job()) is None
+    cache.put(job(), Written(b"123", JSON, 1, False))
+    assert cache.get(job()) is not None
 
 
 # ------------------------------------------------------------------ whole responses, with a stand-in application
@@ -198,6 +207,16 @@ def test_storable_responses():
     assert storable(200, [(b"etag", b'W/"1"')])
     assert not storable(304, [(b"etag", b'W/"1"')])
     assert not storable(200, [(b"etag", b'W/"1"'), (b"vary", b"Origin")])
+
+
+def test_long_query_strings_count_toward_the_bytes_kept():
+    stand = Stand()
+    cache = ResponseCache(stand, max_entries=10, max_bytes=200)  # a body of 8 bytes, headers of 21
+    call(cache, scope(b"query=" + b"x" * 200, accept=JSON))
+    call(cache, scope(b"query=" + b"x" * 200, accept=JSON))
+    call(cache, scope(accept=JSON))
+    call(cache, scope(accept=JSON))
+    assert stand.calls == 3
 
 
 def test_a_body_larger_than_the_limit_is_not_kept():
