@@ -22,6 +22,7 @@ from server.executor import QueryTimeout
 from server.middleware import AccessLog, HeadAsGet
 from server.negotiate import prefers_html
 from server.pages import data_page, home_page
+from server.responsecache import ResponseCache
 from server.responses import READ, error_response, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
@@ -55,6 +56,7 @@ def create_app(site: Site) -> FastAPI:
         docs_url=None,  # served below from the vendored Swagger UI: nothing is fetched from the internet
         redoc_url=None,
     )
+    app.add_middleware(ResponseCache, max_entries=site.settings.result_cache)  # inside CORS, HEAD and the log
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(site.settings.cors_origins),

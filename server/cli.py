@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_INVALID = 1
 SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "http_workers",
-               "cors_origins", "service_allowlist", "store_path")  # fmt: skip
+               "result_cache", "cors_origins", "service_allowlist", "store_path")  # fmt: skip
 LOAD_FLAGS = ("engine", "isql", "engine_user", "load_dir")
 PASSWORD_ENV = "RKG_ENGINE_PASSWORD"
 
@@ -232,6 +232,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body", dest="max_body", type=int, help="largest POST body, bytes (default 1000000)")
     p.add_argument("--workers", type=int, help="query worker processes (default 3; per HTTP worker)")
     p.add_argument("--http-workers", dest="http_workers", type=int, help="HTTP server processes (default 1)")
+    p.add_argument(
+        "--result-cache", dest="result_cache", type=int, help="query answers kept for reuse (default 512; 0: none)"
+    )
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="origin allowed by CORS (default *)")
     p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
     p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")

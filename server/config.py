@@ -26,6 +26,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "max_body": ("RKG_MAX_BODY", int),
     "workers": ("RKG_WORKERS", int),
     "http_workers": ("RKG_HTTP_WORKERS", int),
+    "result_cache": ("RKG_RESULT_CACHE", int),
     "cors_origins": ("RKG_CORS_ORIGINS", lambda text: tuple(o.strip() for o in text.split(",") if o.strip())),
     "service_allowlist": ("RKG_SERVICE_ALLOWLIST", lambda text: tuple(u.strip() for u in text.split(",") if u.strip())),
     "store_path": ("RKG_STORE", Path),
@@ -55,6 +56,7 @@ class Settings:
     max_body: int = 1_000_000  # bytes of a POST body
     workers: int = 3  # query worker processes; a runaway query occupies one until its timeout
     http_workers: int = 1  # server processes answering HTTP, each with its own query workers
+    result_cache: int = 512  # query results kept per HTTP worker (the data is read-only); 0 keeps none
     cors_origins: tuple[str, ...] = ("*",)  # origins allowed to read with CORS
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
@@ -93,6 +95,9 @@ class Settings:
         for key, number in numbers.items():
             if not number > 0:
                 raise RkgError(f"setting {key} ({ENVIRONMENT[key][0]}) must be positive, not {number!r}")
+        cache = values.get("result_cache", cls.result_cache)
+        if not (isinstance(cache, int) and cache >= 0):
+            raise RkgError(f"setting result_cache (RKG_RESULT_CACHE) must be 0 or more, not {cache!r}")
         return replace(cls(), **values)
 
     def environment(self) -> dict[str, str]:

@@ -16,7 +16,9 @@ from server.guard import QueryRefused, inspect
 from server.negotiate import from_format, pick
 from server.pages import service_page
 from server.project import PREFIXES
+from server.responsecache import mark_storable
 from server.responses import READ, etag, read_response
+from server.resultcache import ResultCache
 from server.site import Site
 from server.sparql import Operation, ProtocolError, from_params, from_post
 
@@ -33,13 +35,16 @@ SELECT ?figure ?hedge ?who ?source WHERE {
 def register(app: FastAPI, site: Site) -> None:
     """The /sparql routes."""
     settings = site.settings
+    results = ResultCache(site.version, max_entries=settings.result_cache)
 
     @app.api_route("/sparql", methods=READ, summary="SPARQL 1.1 query (GET); without a query, the service description")
     async def sparql_get(request: Request) -> Response:
         operation = from_params(list(request.query_params.multi_items()))
         if operation.query is None:
             return service(request, operation)
-        return await run(request, operation, cacheable=True)
+        response = await run(request, operation, cacheable=True)
+        mark_storable(request.scope)  # the answer depends on the query string and Accept only
+        return response
 
     @app.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
     async def sparql_post(request: Request) -> Response:
@@ -82,10 +87,13 @@ def register(app: FastAPI, site: Site) -> None:
             operation.named_graphs,
             query_dataset=bool(found.from_graphs),
         )
-        try:
-            written = await site.pool.run(job, timeout)
-        except QueryFailed as err:
-            raise ProtocolError(str(err)) from None
+        written = results.get(job)
+        if written is None:
+            try:
+                written = await site.pool.run(job, timeout)
+            except QueryFailed as err:
+                raise ProtocolError(str(err)) from None
+            results.put(job, written)
         headers = {"Vary": "Accept"}
         if written.count is not None:
             headers["X-Result-Count"] = str(written.count)

@@ -13,6 +13,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _quote  # a JSON string, non-ASCII kept
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -77,32 +78,36 @@ TRUNCATION_LINK = "urn:repatriation-kg:results-truncated"
 
 
 def _json(names: Sequence[str], rows: list[list], truncated: bool) -> str:
+    """SPARQL JSON results, written as text: what json.dumps(..., ensure_ascii=False) would give for the
+    same document, without building a dict per term (about twice as fast on thousands of rows)."""
     head: dict[str, object] = {"vars": list(names)}
     if truncated:
         head["link"] = [TRUNCATION_LINK]
-    bindings = [{n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in rows]
-    return json.dumps({"head": head, "results": {"bindings": bindings}}, ensure_ascii=False)
+    keys = [_quote(n) + ": " for n in names]
+    bindings = ", ".join(
+        "{" + ", ".join([key + _json_term(t) for key, t in zip(keys, row, strict=True) if t is not None]) + "}"
+        for row in rows
+    )
+    return f'{{"head": {json.dumps(head, ensure_ascii=False)}, "results": {{"bindings": [{bindings}]}}}}'
 
 
-def _json_term(term: object) -> dict[str, object]:
+def _json_term(term: object) -> str:
     kind = type(term)
     if kind is ox.Literal:
-        language = term.language
+        value, language = _quote(term.value), term.language
         if language:
-            return {"type": "literal", "value": term.value, "xml:lang": language}
+            return f'{{"type": "literal", "value": {value}, "xml:lang": {_quote(language)}}}'
         datatype = term.datatype.value
         if datatype == XSD_STRING:
-            return {"type": "literal", "value": term.value}
-        return {"type": "literal", "value": term.value, "datatype": datatype}
+            return f'{{"type": "literal", "value": {value}}}'
+        return f'{{"type": "literal", "value": {value}, "datatype": {_quote(datatype)}}}'
     if kind is ox.NamedNode:
-        return {"type": "uri", "value": term.value}
+        return f'{{"type": "uri", "value": {_quote(term.value)}}}'
     if kind is ox.BlankNode:
-        return {"type": "bnode", "value": term.value}
+        return f'{{"type": "bnode", "value": {_quote(term.value)}}}'
     if kind is ox.Triple:
-        return {
-            "type": "triple",
-            "value": {k: _json_term(getattr(term, k)) for k in ("subject", "predicate", "object")},
-        }
+        parts = ", ".join(f'"{k}": {_json_term(getattr(term, k))}' for k in ("subject", "predicate", "object"))
+        return f'{{"type": "triple", "value": {{{parts}}}}}'
     raise TypeError(f"unexpected term {term!r}")
 
 

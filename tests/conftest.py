@@ -61,7 +61,14 @@ def serving(**settings: object) -> Iterator[str]:
     from server.site import build_site
 
     site = build_site(Settings.load(environ={}, **settings))
-    server = uvicorn.Server(uvicorn.Config(create_app(site), host="127.0.0.1", port=0, log_level="warning"))
+    with serving_app(create_app(site)) as url:
+        yield url
+
+
+@contextmanager
+def serving_app(app: object) -> Iterator[str]:
+    """An ASGI application served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -124,6 +124,20 @@ def test_ratios_table_and_targets():
     assert "safety cost on ask: ours serves 80% of bare's req/s, p50 +1.00 ms" in targets
 
 
+def test_the_uncached_server_is_compared_too():
+    cells = [
+        Cell("ours", "ask", requests=300, seconds=1.0, p50_ms=1.0),
+        Cell("ours-uncached", "ask", requests=100, seconds=1.0, p50_ms=2.0),
+        Cell("oxigraph", "ask", requests=1000, seconds=1.0, p50_ms=0.2),
+    ]
+    table = ratios_table(cells).splitlines()
+    assert table[0].split() == ["query", "ours/ours-uncached", "req/s", "ours/oxigraph", "req/s"]
+    assert table[2].split() == ["ask", "3.00", "0.30"]
+    targets = "\n".join(target_lines(cells))
+    assert "ask: ours ≥ ¼ of oxigraph: 0.30 PASS" in targets
+    assert "ask: ours-uncached ≥ ¼ of oxigraph: 0.10 MISS (short by 60%)" in targets
+
+
 def test_sizes_and_result_sizes():
     assert parse_sizes("seed, 100k,2500,1m") == ["seed", "100000", "2500", "1000000"]
     assert result_size(200, b'{"head":{},"boolean":true}') == "true"

@@ -39,6 +39,16 @@ def test_non_positive_limits_are_refused():
         Settings.load(environ={"RKG_QUERY_TIMEOUT": "0"})
 
 
+def test_the_result_cache_can_be_turned_off_but_not_negative():
+    from server.cli import SERVE_FLAGS, _parser
+
+    args = _parser().parse_args(["serve", "--result-cache", "0"])
+    assert Settings.load(environ={}, **{name: getattr(args, name) for name in SERVE_FLAGS}).result_cache == 0
+    assert Settings.load(environ={}).result_cache > 0
+    with pytest.raises(RkgError, match="RKG_RESULT_CACHE"):
+        Settings.load(environ={"RKG_RESULT_CACHE": "-1"})
+
+
 def test_settings_pass_to_another_process_through_the_environment():
     settings = Settings.load(environ={}, query_timeout=2.5, cors_origins=("http://a", "http://b"), http_workers=2)
     assert Settings.load(environ=settings.environment()) == settings
