@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from server.fastshacl import check_shapes_fast
 from server.project import Layout
 from server.quotes import QuoteCheck, verify_quotes
 from server.rdffiles import parse_file
-from server.shacl import Violation, check_shapes
+from server.shacl import Violation
 from server.store import load_store, to_rdflib, union_triples
 from server.terms import compact
 
@@ -73,7 +74,7 @@ def validate(layout: Layout, sources: Path | None = None, cache: Path | None = N
     results = _cached(cache, key)
     if results is None:
         shapes = to_rdflib(q.triple for path in layout.shape_files() for q in parse_file(path))
-        results = check_shapes(to_rdflib(triples), shapes)
+        results = check_shapes_fast(to_rdflib(triples), shapes)
         _store_cache(cache, key, results)
     quotes = verify_quotes(store, sources) if sources is not None else None
     return Report(len(triples), results, quotes), store
