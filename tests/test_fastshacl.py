@@ -13,10 +13,12 @@ from rdflib.namespace import SH
 
 from benchmarks.synthetic import generate
 from server import fastshacl
-from server.fastshacl import balanced, check_shapes_fast, handled, hoist, only, targeted
+from server.choices import simple
+from server.fastshacl import balanced, check_shapes_fast, decide
 from server.project import ROOT, Layout
 from server.rdffiles import parse_file
 from server.shacl import check_shapes
+from server.shapegraph import choices, handled, hoist, only, targeted
 from server.store import load_store, to_rdflib, union_triples
 
 EXAMPLES = ROOT / "shapes" / "examples"
@@ -97,3 +99,31 @@ def test_unhandled_shapes_go_to_plain_pyshacl(monkeypatch):
     assert handled(shapes()) and not handled(deactivated)
     monkeypatch.setattr(fastshacl, "fork_map", lambda *args: pytest.fail("split although not handled"))
     assert check_shapes_fast(rdflib.Graph(), deactivated) == []
+
+
+def test_every_or_and_xone_of_a_node_shape_is_decided_from_its_members():
+    decided = {(str(c.shape).removeprefix(SHP), c.kind, len(c.members)) for c in choices(hoist(shapes()))}
+    assert decided == {
+        ("CitationShape", SH["or"], 2),
+        ("WebCitationShape", SH["or"], 2),
+        ("LocalCitationShape", SH["or"], 2),
+        ("PersonCountShape", SH["or"], 2),
+        ("HedgeBoundsShape", SH.xone, 5),
+    }
+
+
+def test_members_with_paths_and_plain_constraints_are_simple_and_node_shapes_are_not():
+    graph = hoist(shapes())
+    kinds = {str(c.shape).removeprefix(SHP): {simple(graph, m) for m in c.members} for c in choices(graph)}
+    assert kinds == {"CitationShape": {True}, "WebCitationShape": {True}, "LocalCitationShape": {True},
+                     "PersonCountShape": {True}, "HedgeBoundsShape": {False}}  # fmt: skip
+
+
+def test_xone_fails_where_no_member_or_several_conform():
+    graph = shapes()
+    (hedges,) = [c for c in choices(hoist(graph)) if c.kind == SH.xone]
+    a, b, c = (rdflib.URIRef(f"urn:focus:{n}") for n in "abc")
+    failing = [{a, b, c}, {a, b, c}, {a, c}, {a, c}, {a, b}]  # a fails all five, b conforms to two, c to one
+    assert sorted(v.focus for v in decide(hedges, {a, b, c}, failing, graph)) == [str(a), str(b)]
+    (result, *_) = decide(hedges, {a}, failing, graph)
+    assert result.value == result.focus and result.path is None and result.shape == str(hedges.shape)
