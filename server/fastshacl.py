@@ -10,6 +10,9 @@ rewrites keep exact go to plain pySHACL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 import rdflib
 from rdflib.namespace import RDF, SH
 
@@ -18,6 +21,7 @@ from server.choices import conforms, simple
 from server.parallel import default_workers, fork_map, in_order
 from server.shacl import Violation, check_shapes
 
+Item = sg.Node | sg.Choice  # what a worker is given: a targeted shape, or a choice to decide
 _job: tuple[rdflib.Graph, rdflib.Graph] | None = None  # (data, rewritten shapes), inherited by forked workers
 
 
@@ -29,39 +33,28 @@ def check_shapes_fast(data: rdflib.Graph, shapes: rdflib.Graph, workers: int | N
     decided = [c for c in sg.choices(hoisted) if all(simple(hoisted, m) for m in c.members)]
     rewritten = sg.without(hoisted, decided)
     count = workers or default_workers()
-    costs = {shape: cost(data, rewritten, shape) for shape in sg.targeted(rewritten)}
-    groups = balanced(costs, 1 if count == 1 else 2 * count)
+    focus = _focus_counter(data, rewritten)
+    costs: dict[Item, int] = {s: focus(s) * (1 + len(sg.closure(rewritten, s))) for s in sg.targeted(rewritten)}
+    costs.update({c: focus(c.shape) * (1 + sum(len(sg.closure(rewritten, m)) for m in c.members)) for c in decided})
     global _job
     _job = (data, rewritten)
     try:
-        found = [v for part in fork_map(_check_group, groups, count) for v in part]
+        found = fork_map(_check_group, balanced(costs, 1 if count == 1 else 2 * count), count)
     finally:
         _job = None
-    for choice in decided:
-        focus = sg.focus_nodes(data, rewritten, choice.shape)
-        failing = [{f for f in focus if not conforms(data, rewritten, m, f)} for m in choice.members]
-        found += decide(choice, focus, failing, rewritten)
-    return sorted(found)
+    return sorted(v for part in found for v in part)
 
 
-def cost(data: rdflib.Graph, shapes: rdflib.Graph, shape: sg.Node) -> int:
-    """An estimate: about how many focus nodes `shape` has, times its size."""
-    focus = sum(
-        1 if p == SH.targetNode else sum(1 for _ in data.triples(_pattern(p, o))) for p, o in sg.targets(shapes, shape)
-    )
-    return focus * (1 + len(sg.closure(shapes, shape)))
-
-
-def balanced(costs: dict[sg.Node, int], groups: int) -> list[list[sg.Node]]:
-    """The shapes in at most `groups` groups of about equal total cost (costliest first, each to the lightest
+def balanced(costs: dict[Item, int], groups: int) -> list[list[Item]]:
+    """The items in at most `groups` groups of about equal total cost (costliest first, each to the lightest
     group), the costliest group first."""
-    members: list[list[sg.Node]] = [[] for _ in range(groups)]
+    members: list[list[Item]] = [[] for _ in range(groups)]
     totals = [0] * groups
-    for shape in in_order(costs, costs.__getitem__):
+    for item in in_order(costs, costs.__getitem__):
         lightest = totals.index(min(totals))
-        members[lightest].append(shape)
-        totals[lightest] += costs[shape] + 1
-    return in_order((m for m in members if m), lambda m: sum(costs[s] for s in m))
+        members[lightest].append(item)
+        totals[lightest] += costs[item] + 1
+    return in_order((m for m in members if m), lambda m: sum(costs[i] for i in m))
 
 
 def decide(
@@ -77,12 +70,30 @@ def decide(
     return [Violation(str(choice.shape), str(f), None, str(severity), message, str(f)) for f in bad]
 
 
-def _pattern(target: sg.Node, value: sg.Node) -> tuple[sg.Node | None, ...]:
-    """Triples that each make about one focus node: typing triples for a class, else the predicate's triples."""
-    return (None, RDF.type, value) if target == SH.targetClass else (None, value, None)
+def _focus_counter(data: rdflib.Graph, shapes: rdflib.Graph) -> Callable[[sg.Node], int]:
+    """About how many focus nodes a shape has (typing triples for a class, else the predicate's triples)."""
+
+    @cache
+    def triples(pattern: tuple[sg.Node | None, ...]) -> int:
+        return sum(1 for _ in data.triples(pattern))
+
+    def count(shape: sg.Node) -> int:
+        return sum(
+            1 if p == SH.targetNode else triples((None, RDF.type, o) if p == SH.targetClass else (None, o, None))
+            for p, o in sg.targets(shapes, shape)
+        )
+
+    return count
 
 
-def _check_group(group: list[sg.Node]) -> list[Violation]:
+def _check_group(group: list[Item]) -> list[Violation]:
+    """The results of a group: its targeted shapes by pySHACL, its choices decided on the data."""
     assert _job is not None, "set by check_shapes_fast"
     data, shapes = _job
-    return check_shapes(data, sg.only(shapes, group))
+    targeted = [item for item in group if not isinstance(item, sg.Choice)]
+    found = check_shapes(data, sg.only(shapes, targeted)) if targeted else []
+    for choice in (item for item in group if isinstance(item, sg.Choice)):
+        focus = sg.focus_nodes(data, shapes, choice.shape)
+        failing = [{f for f in focus if not conforms(data, shapes, m, f)} for m in choice.members]
+        found += decide(choice, focus, failing, shapes)
+    return found
