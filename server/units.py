@@ -7,7 +7,11 @@ another private file, or a shared file, states triples about) and no shape has a
 result of the whole graph is a result of one of the units and every result of a unit is one of the whole
 graph: pySHACL only reads triples reachable from a focus node, plus the class hierarchy, and those are all in
 the unit of any file that makes it a focus node. So the whole graph's results are the union of the units'
-results, and a change to one private file changes only its own unit's results.
+results, and a change to one private file changes only its own unit's results. Shapes that can read
+further (inverse paths, SHACL-SPARQL) or target fixed nodes make the split unusable (split() gives None).
+
+A blank node in a result is named by the load that found it: the results of an unchanged file come from the
+cache with the blank node labels of the run that checked it (as the whole graph's cached results always did).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from server.rdfgraph import text, to_graph
 from server.shacl import Violation
 
 SHARED_DATA = ("entities.ttl", "sources.ttl")
+# What lets a shape read triples that are not reachable from its focus nodes (inverse paths, SPARQL and
+# JavaScript constraints or targets), or makes a node a focus node in every unit (sh:targetNode).
+_NOT_LOCAL = (SH.inversePath, SH.sparql, SH.target, SH.targetNode, SH.js, SH.rule)
 SCHEME = "units 1"  # changes whenever what a unit holds changes, so that older cache entries are not used
 Node = ox.NamedNode | ox.BlankNode
 
@@ -45,7 +52,7 @@ class Unit:
 
 def split(store: ox.Store, layout: Layout, shapes: rdflib.Graph) -> list[Unit] | None:
     """The units of the graph in `store`, the shared one first; None when they are not independent."""
-    if (None, SH.inversePath, None) in shapes:
+    if any((None, p, None) in shapes for p in _NOT_LOCAL):
         return None
     files = [(path, _triples(store, graph)) for path, graph in layout.graph_files()]
     shared = [(p, t) for p, t in files if _is_shared(layout, p)]

@@ -69,6 +69,16 @@ def test_independence(shared, private, expected):
     assert independent(shared, private) is expected
 
 
+@pytest.mark.parametrize("shape", ["sh:path [ sh:inversePath ex:p ] ; sh:minCount 1", "sh:targetNode ex:n"])
+def test_no_units_when_a_shape_can_read_past_its_focus_nodes_or_targets_fixed_nodes(shape: str):
+    extra = rdflib.Graph().parse(
+        data=f"@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . ex:s {shape} .",
+        format="turtle",
+    )
+    assert split(load_store(Layout()), Layout(), shapes()) is not None
+    assert split(load_store(Layout()), Layout(), shapes() + extra) is None
+
+
 def test_no_units_when_a_file_mentions_a_node_another_file_describes(tmp_path):
     layout = edited(tmp_path, "rep:reportedIn kg:source-000", "rep:reportedIn kg:claim-001-97-107-cooperates-with")
     assert split(load_store(layout), layout, shapes()) is None
