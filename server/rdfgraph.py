@@ -11,6 +11,8 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import rdflib
 
+from server.project import PREFIXES
+
 
 class _SameLabel(dict):
     """An N-Triples blank node context that maps every label to itself."""
@@ -20,9 +22,12 @@ class _SameLabel(dict):
 
 
 def to_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:
-    """The triples in an rdflib Graph; each blank node `_:b` becomes rdflib's BNode("b")."""
+    """The triples in an rdflib Graph with the project's prefixes (pySHACL's own messages use them), like
+    server.store.to_rdflib; but each blank node `_:b` becomes rdflib's BNode("b")."""
     graph = rdflib.Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt", bnode_context=_SameLabel())
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, replace=True)
     return graph
 
 
