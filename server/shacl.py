@@ -30,7 +30,7 @@ class Violation:
 
 def check_shapes(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Violation]:
     """Every validation result of `shapes` over `data` (core SHACL, no inference)."""
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    results = validation_results(data, shapes)
     found = []
     for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         value = results.value(result, SH.value)
@@ -45,6 +45,12 @@ def check_shapes(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Violation]:
             )
         )
     return sorted(found)
+
+
+def validation_results(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
+    """pySHACL's results graph of `shapes` over `data` (core SHACL, no inference, warnings allowed)."""
+    _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    return results
 
 
 def _name(results: rdflib.Graph, shapes: rdflib.Graph, shape: object) -> str:
