@@ -33,6 +33,7 @@ _CONCAT = re.compile(
     r'GROUP_CONCAT\s*\((?:\s*DISTINCT)?[^;()]*;\s*separator\s*=\s*"((?:[^"\\]|\\.)*)"\s*\)\s*AS\s*\?(\w+)',
     re.IGNORECASE,
 )
+_BIND = re.compile(r"BIND\s*\((.*?)\s+AS\s+\?(\w+)\s*\)", re.IGNORECASE)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | None
 Row = tuple[object, ...]
@@ -40,8 +41,13 @@ Counter = collections.Counter[Row]
 
 
 def concatenated_columns(query: str) -> dict[str, str]:
-    """The variables a query binds with GROUP_CONCAT, each with its separator."""
-    return {match.group(2): match.group(1) for match in _CONCAT.finditer(query)}
+    """The variables a query binds with GROUP_CONCAT, each with its separator, and those BIND derives from them."""
+    found = {match.group(2): match.group(1) for match in _CONCAT.finditer(query)}
+    for expression, variable in _BIND.findall(query):
+        sources = [found[name] for name in re.findall(r"\?(\w+)", expression) if name in found]
+        if sources:
+            found[variable] = sources[0]
+    return found
 
 
 def normalised(variables: list[str], rows: list[tuple[Term, ...]], concatenated: dict[str, str]) -> Counter:
@@ -88,7 +94,12 @@ def graphs(store: ox.Store) -> list[str]:
 def test_concatenated_columns_are_found():
     assert concatenated_columns(QUERIES["state-figures"].text) == {"quote": " | "}
     assert concatenated_columns(QUERIES["operations-timeline"].text) == {"state": ", "}
-    assert concatenated_columns(QUERIES["contested-figures"].text) == {"quoteA": " | ", "quoteB": " | "}
+    assert concatenated_columns(QUERIES["contested-figures"].text) == {
+        "quotesA": " | ",
+        "quotesB": " | ",
+        "quoteA": " | ",  # BIND (IF(?quotesA != "", ?quotesA, ?noQuote) AS ?quoteA)
+        "quoteB": " | ",
+    }
     assert concatenated_columns(QUERIES["camps"].text) == {}
 
 
