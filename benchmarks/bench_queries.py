@@ -263,7 +263,7 @@ def query_table(embedded: dict | None, virtuoso: dict | None, judged: bool) -> l
 def report(size: int, embedded: dict | None, virtuoso: dict | None) -> bool:
     """Print the table and the load and memory lines of one size; True when every target that applies is met
     (the targets are the embedded store's: the server serves from it)."""
-    judged = size >= TARGET_SIZE
+    judged = size == TARGET_SIZE  # the targets are stated for 1M triples
     quads = (embedded or {}).get("triples") or (virtuoso or {}).get("triples", 0)
     print(f"\n### {label(size)} ({quads:,} quads)\n")
     print("\n".join(query_table(embedded, virtuoso, judged)))
