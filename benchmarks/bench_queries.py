@@ -1,4 +1,4 @@
-"""Time every canned query on synthetic graphs in the embedded store: `python -m benchmarks.bench_queries`.
+"""Time every canned query on synthetic graphs, embedded store and Virtuoso: `python -m benchmarks.bench_queries`.
 
 For each size, a child process generates (or reuses) a synthetic data folder (benchmarks/synthetic.py, seed 1),
 loads `ontology/` and that folder into an in-memory pyoxigraph Store the way the server does
@@ -8,7 +8,12 @@ canned query of `queries/*.rq` is bound with its default parameters, an IRI of t
 kind, and run over the union of the graphs with every result row read, once to warm up and then `--repeat`
 times (fewer when a query is slow, see `--budget`). One table per size: rows, p50 and p99 in ms, and PASS or
 MISS against the targets, which apply at 1M triples: p50 under 50 ms, load under 10 s, peak memory under 1 GB.
-Each size runs in its own process so that its peak memory is its own.
+Each size runs in its own process so that its peak memory is its own. The embedded side also times a query's first
+page (the first 100 rows, what GET /queries/{name} serves by default).
+
+With `--engines embedded,virtuoso` each size is also loaded into a new scratch Virtuoso (benchmarks/virtuoso_side.py:
+server/engine.py's bulk loader, then every canned query sent over the SPARQL protocol, bound to the same entities),
+and the table shows both engines side by side with the ratio of their p50.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +34,8 @@ TARGET_P50_MS = 50.0
 TARGET_LOAD_S = 10.0
 TARGET_RSS_MB = 1024.0
 TARGET_SIZE = 1_000_000
+PAGE = 100  # rows of the first page of GET /queries/{name}
+ENGINES = ("embedded", "virtuoso")
 
 # An IRI of the repository's data used as a default parameter, and the query that finds the busiest
 # synthetic entity of the same kind (the one with the most claims).
@@ -78,6 +85,35 @@ def ensure_data(size: int, root: Path) -> Path:
     return folder
 
 
+def parse_engines(text: str) -> list[str]:
+    """`embedded,virtuoso` as a list of known engine names, in the order given."""
+    engines = [e.strip() for e in text.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise ValueError(f"unknown engine {unknown[0] if unknown else text!r}; use {', '.join(ENGINES)}")
+    return engines
+
+
+def bound_queries(replacements: dict[str, str], only: set[str]) -> list[tuple[str, str, str]]:
+    """(name, query text, bindings shown) of every canned query with its default parameters, an IRI of the
+    repository's data replaced by the synthetic entity in `replacements`."""
+    import pyoxigraph as ox
+
+    from server.canned import bind, load_queries
+
+    bound = []
+    for name, query in load_queries(ROOT / "queries").items():
+        if only and name not in only:
+            continue
+        bindings = query.bindings({})
+        for var, term in list(bindings.items()):
+            if isinstance(term, ox.NamedNode) and term.value in replacements:
+                bindings[var] = ox.NamedNode(replacements[term.value])
+        shown = ", ".join(f"?{v.value}={_short(t)}" for v, t in bindings.items()) or "(none)"
+        bound.append((name, bind(query.text, bindings), shown))
+    return bound
+
+
 def busiest(store, pattern: str) -> str | None:
     from server.store import run_query
 
@@ -96,11 +132,37 @@ def run_once(store, text: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
+def first_page(store, text: str, size: int = PAGE) -> float:
+    """Seconds to the first page of rows (the API reads one more row to know whether there is a next page)."""
+    from server.project import PREFIXES
+
+    started = time.perf_counter()
+    result = store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+    if not isinstance(result, bool):
+        for number, _ in enumerate(result, 1):
+            if number > size:
+                break
+    return time.perf_counter() - started
+
+
+def timed(run: Callable[[], float], repeat: int, budget: float, first: float | None = None) -> list[float]:
+    """Milliseconds of `run()` (which returns seconds): one warm-up (or its seconds as `first`), which is the only
+    run when it alone exceeds the budget; otherwise up to `repeat` runs, stopping once 3 are done and the budget is
+    spent."""
+    first = run() if first is None else first
+    if first > budget:
+        return [first * 1000]
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < repeat and (len(times) < 3 or spent < budget):
+        seconds = run()
+        times.append(seconds * 1000)
+        spent += seconds
+    return times
+
+
 def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set[str]) -> dict:
     """Load one size and time every canned query (runs in the child process)."""
-    import pyoxigraph as ox
-
-    from server.canned import bind, load_queries
     from server.project import Layout
     from server.store import load_store
 
@@ -120,23 +182,11 @@ def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set
         if found:
             replacements[iri] = found
     results = []
-    for name, query in load_queries(ROOT / "queries").items():
-        if only and name not in only:
-            continue
-        bindings = query.bindings({})
-        for var, term in list(bindings.items()):
-            if isinstance(term, ox.NamedNode) and term.value in replacements:
-                bindings[var] = ox.NamedNode(replacements[term.value])
-        shown = ", ".join(f"?{v.value}={_short(t)}" for v, t in bindings.items()) or "(none)"
+    for name, text, shown in bound_queries(replacements, only):
         print(f"  {name}: bound {shown}", flush=True)
-        text = bind(query.text, bindings)
-        rows, first = run_once(store, text)  # warm-up; it is the only run when it alone exceeds the budget
-        times = [first * 1000] if first > budget else []
-        spent = first if first > budget else 0.0
-        while first <= budget and len(times) < repeat and (len(times) < 3 or spent < budget):
-            _, seconds = run_once(store, text)
-            times.append(seconds * 1000)
-            spent += seconds
+        rows, warm = run_once(store, text)
+        times = timed(lambda text=text: run_once(store, text)[1], repeat, budget, first=warm)
+        pages = timed(lambda text=text: first_page(store, text), repeat, budget)
         results.append(
             {
                 "query": name,
@@ -144,6 +194,7 @@ def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set
                 "runs": len(times),
                 "p50": percentile(times, 50),
                 "p99": percentile(times, 99),
+                "page_p50": percentile(pages, 50),
             }
         )
     return {
@@ -161,64 +212,160 @@ def _short(term) -> str:
     return text.replace(f"<{KG}", "kg:").replace("<https://w3id.org/repatriation-kg/ontology#", "rep:").rstrip(">")
 
 
-def report(result: dict) -> bool:
-    """Print the table of one size; True when every target that applies is met."""
-    size = result["size"]
-    judged = size >= TARGET_SIZE
-    print(f"\n### {label(size)} ({result['triples']:,} quads)\n")
-    print(f"| {'query':<30} | {'rows':>6} | {'runs':>4} | {'p50 ms':>9} | {'p99 ms':>9} | {'< 50 ms':<7} |")
-    print(f"|{'-' * 32}|{'-' * 7}:|{'-' * 5}:|{'-' * 10}:|{'-' * 10}:|{'-' * 9}|")
-    ok = True
-    for q in result["queries"]:
-        verdict = "PASS" if q["p50"] < TARGET_P50_MS else "MISS"
-        ok &= verdict == "PASS" or not judged
+def ratio_text(numerator: float | None, denominator: float | None) -> str:
+    """`numerator ÷ denominator` to two digits, or a dash when either is missing or zero."""
+    if not numerator or not denominator:
+        return "-"
+    return f"{numerator / denominator:.2f}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def query_table(embedded: dict | None, virtuoso: dict | None, judged: bool) -> list[str]:
+    """The markdown table of one size: per query, rows and p50/p99 of each engine, the embedded first page, the
+    ratio Virtuoso ÷ embedded of the p50, and the verdict against the p50 target (embedded when measured)."""
+    by_engine = [{q["query"]: q for q in (side or {}).get("queries", [])} for side in (embedded, virtuoso)]
+    names = list(dict.fromkeys([*by_engine[0], *by_engine[1]]))
+    lines = [
+        "| query | rows | embedded p50 ms | p99 | first page p50 | virtuoso p50 ms | p99 | virtuoso ÷ embedded "
+        "| < 50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in names:
+        emb, vt = (side.get(name) for side in by_engine)
+        refused = vt is not None and "error" in vt
+        vt = None if refused else vt
+        rows = [str(q["rows"]) + ("*" if q.get("partial") else "") for q in (emb, vt) if q]
+        shown_rows = rows[0] if len(set(rows)) == 1 else " / ".join(rows)
+        if not rows:
+            lines.append(f"| {name} | - | - | - | - | refused | - | - | - |")
+            continue
+        judged_p50 = (emb or vt)["p50"]
+        verdict = "PASS" if judged_p50 < TARGET_P50_MS else "MISS"
         verdict = verdict if judged else f"({verdict.lower()})"
-        cells = f"{q['rows']:>6} | {q['runs']:>4} | {q['p50']:>9.2f} | {q['p99']:>9.2f}"
-        print(f"| {q['query']:<30} | {cells} | {verdict:<7} |")
-    load_ok = result["load_s"] < TARGET_LOAD_S
-    rss_ok = result["rss_mb"] < TARGET_RSS_MB
+        cells = [
+            name,
+            shown_rows,
+            _ms(emb and emb["p50"]),
+            _ms(emb and emb["p99"]),
+            _ms(emb and emb.get("page_p50")),
+            "refused" if refused else _ms(vt and vt["p50"]),
+            _ms(vt and vt["p99"]),
+            ratio_text(vt and vt["p50"], emb and emb["p50"]),
+            verdict,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def report(size: int, embedded: dict | None, virtuoso: dict | None) -> bool:
+    """Print the table and the load and memory lines of one size; True when every target that applies is met
+    (the targets are the embedded store's: the server serves from it)."""
+    judged = size == TARGET_SIZE  # the targets are stated for 1M triples
+    quads = (embedded or {}).get("triples") or (virtuoso or {}).get("triples", 0)
+    print(f"\n### {label(size)} ({quads:,} quads)\n")
+    print("\n".join(query_table(embedded, virtuoso, judged)))
     mark = (lambda good: "PASS" if good else "MISS") if judged else (lambda good: "(target at 1m)")
-    print(f"\nload {result['load_s']:.2f} s (target < {TARGET_LOAD_S:.0f} s at 1m): {mark(load_ok)}")
-    print(
-        f"peak RSS {result['rss_mb']:.0f} MiB, {result['rss_loaded_mb']:.0f} MiB after load "
-        f"(target < {TARGET_RSS_MB:.0f} MiB at 1m): {mark(rss_ok)}"
-    )
-    return ok and (not judged or (load_ok and rss_ok))
+    judged_side = (embedded or virtuoso or {}).get("queries", [])
+    ok = not judged or all("p50" in q and q["p50"] < TARGET_P50_MS for q in judged_side)
+    print()
+    if embedded:
+        load_ok = embedded["load_s"] < TARGET_LOAD_S
+        rss_ok = embedded["rss_mb"] < TARGET_RSS_MB
+        print(f"embedded load {embedded['load_s']:.2f} s (target < {TARGET_LOAD_S:.0f} s at 1m): {mark(load_ok)}")
+        print(
+            f"embedded peak RSS {embedded['rss_mb']:.0f} MiB, {embedded['rss_loaded_mb']:.0f} MiB after load "
+            f"(target < {TARGET_RSS_MB:.0f} MiB at 1m): {mark(rss_ok)}"
+        )
+        ok &= not judged or (load_ok and rss_ok)
+    if virtuoso:
+        print(
+            f"virtuoso load {virtuoso['load_s']:.1f} s through server.engine.load_build ({virtuoso['graphs']} graphs; "
+            f"the N-Quads dump written in {virtuoso['dump_s']:.1f} s before; a restart after it "
+            f"{virtuoso['restart_s']:.1f} s)"
+        )
+        print(
+            f"virtuoso RSS {virtuoso['rss_mb']:.0f} MiB after the queries ({virtuoso['rss_loaded_mb']:.0f} MiB after "
+            f"load and restart; peak {virtuoso['hwm_mb']:.0f} MiB)"
+        )
+        if any(q.get("partial") for q in virtuoso["queries"]):
+            print("* Virtuoso cut the result short (ResultSetMaxRows or its anytime-query time limit)")
+        for q in virtuoso["queries"]:
+            if "error" in q:
+                print(f"refused by Virtuoso: {q['query']}: {q['error']}")
+    return ok
+
+
+def embedded_child(size: int, args: argparse.Namespace) -> dict | None:
+    """Run one size of the embedded side in its own process (its peak memory is its own); its result."""
+    command = [sys.executable, "-m", "benchmarks.bench_queries", "--child", "--sizes", str(size)]
+    command += ["--repeat", str(args.repeat), "--budget", str(args.budget), "--data-root", str(args.data_root)]
+    command += ["--only", args.only] if args.only else []
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in child.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT ") :])
+        else:
+            print(line, end="", flush=True)
+    return result if child.wait() == 0 else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_queries", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k,1m", help="synthetic data triples, comma-separated (10k,100k,1m)")
+    parser.add_argument("--engines", default="embedded", help="embedded, virtuoso or both, comma-separated")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query after one warm-up (default 20)")
     parser.add_argument(
         "--budget", type=float, default=5.0, help="stop repeating a query after this many seconds, once 3 runs are done"
     )
     parser.add_argument("--data-root", type=Path, default=Path("/tmp"), help="where the syn-<size> folders are")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/rkg-bench"),
+        help="scratch Virtuoso databases go to WORK/virtuoso-<size>",
+    )
+    parser.add_argument("--virtuoso-buffers", type=int, default=100_000, help="Virtuoso's NumberOfBuffers (8 KiB)")
     parser.add_argument("--only", default="", help="only these queries (comma-separated names)")
+    parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
+    try:
+        engines = parse_engines(args.engines)
+    except ValueError as err:
+        parser.error(str(err))
     if args.child:
         result = bench_size(sizes[0], args.data_root, args.repeat, args.budget, only)
         print("RESULT " + json.dumps(result), flush=True)
         return 0
-    ok = True
+    ok, everything = True, []
     for size in sizes:
-        command = [sys.executable, "-m", "benchmarks.bench_queries", "--child", "--sizes", str(size)]
-        command += ["--repeat", str(args.repeat), "--budget", str(args.budget), "--data-root", str(args.data_root)]
-        command += ["--only", args.only] if args.only else []
-        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        result = None
-        for line in child.stdout:
-            if line.startswith("RESULT "):
-                result = json.loads(line[len("RESULT ") :])
-            else:
-                print(line, end="", flush=True)
-        if child.wait() != 0 or result is None:
-            print(f"size {size}: the benchmark process failed", file=sys.stderr)
-            return 2
-        ok &= report(result)
+        embedded = virtuoso = None
+        if "embedded" in engines:
+            embedded = embedded_child(size, args)
+            if embedded is None:
+                print(f"size {size}: the embedded benchmark process failed", file=sys.stderr)
+                return 2
+            if args.json:  # kept even if the Virtuoso side fails
+                args.json.write_text(json.dumps([*everything, {"size": size, "embedded": embedded}]), encoding="utf-8")
+        if "virtuoso" in engines:
+            from benchmarks.virtuoso_side import bench_virtuoso
+
+            folder = ensure_data(size, args.data_root)
+            print(f"\n== {label(size)} on Virtuoso: {folder}", flush=True)
+            virtuoso = bench_virtuoso(
+                folder, args.work / f"virtuoso-{label(size)}", args.virtuoso_buffers, args.repeat, args.budget, only,
+                echo=lambda line: print(line, flush=True),
+            )  # fmt: skip
+        ok &= report(size, embedded, virtuoso)
+        everything.append({"size": size, "embedded": embedded, "virtuoso": virtuoso})
+        if args.json:
+            args.json.write_text(json.dumps(everything, indent=1), encoding="utf-8")
     return 0 if ok else 1
 
 

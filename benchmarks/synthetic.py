@@ -248,6 +248,9 @@ class Generator:
         self.sources = Doc("sources", "Synthetic local text sources; the texts are in sources/ beside this file.")
         self.docs: list[Doc] = [self.entities, self.sources]
         self.texts: dict[str, str] = {}
+        self.out: Path | None = None  # when set, each local source is written there as soon as it is complete
+        self.files = 0
+        self.text_files = 0
         self.quoted_claims = 0
         self.web_claims = 0
 
@@ -398,7 +401,6 @@ class Generator:
             f"Claims and mentions quoted from the synthetic text sources/{file} ({iri}).\n"
             "Offsets count Unicode code points, end exclusive; every name and figure is fictional.",
         )
-        self.docs.append(src.doc)
         src.text.write(
             f"Synthetic report {num} — generated text for benchmarks; every name and figure is fictional.\n\n"
         )
@@ -409,7 +411,7 @@ class Generator:
             else:
                 self.quoted_claim(src, slot)
         text = src.text.value()
-        self.texts[file] = text
+        self.keep(src.doc, file, text)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         node = (
             Node()
@@ -707,17 +709,33 @@ class Generator:
             self.local_source(num, max(3, min(self.rng.randint(20, 60), budget)))
         self.web(max(1, round(self.quoted_claims * 5 / 72)))
 
+    def keep(self, doc: Doc, file: str, text: str) -> None:
+        """A complete local source: written out at once when streaming (memory stays flat at 10^7 triples)."""
+        if self.out is None:
+            self.docs.append(doc)
+            self.texts[file] = text
+            return
+        _write_doc(self.out, doc)
+        (self.out / "sources" / file).write_bytes(text.encode("utf-8"))
+        self.files += 1
+        self.text_files += 1
+
     def write(self, out: Path) -> list[Path]:
+        """Write what is still held (everything, unless local sources were streamed to `out` already)."""
         out.mkdir(parents=True, exist_ok=True)
         (out / "sources").mkdir(exist_ok=True)
-        written = []
-        for doc in self.docs:
-            path = out / f"{doc.stem}.ttl"
-            path.write_text(doc.turtle(), encoding="utf-8")
-            written.append(path)
+        written = [_write_doc(out, doc) for doc in self.docs]
         for name, text in self.texts.items():
             (out / "sources" / name).write_bytes(text.encode("utf-8"))
+        self.files += len(written)
+        self.text_files += len(self.texts)
         return written
+
+
+def _write_doc(out: Path, doc: Doc) -> Path:
+    path = out / f"{doc.stem}.ttl"
+    path.write_text(doc.turtle(), encoding="utf-8")
+    return path
 
 
 def _figure_of(quote: str) -> str:
@@ -728,6 +746,8 @@ def _figure_of(quote: str) -> str:
 def generate(triples: int, out: Path, seed: int = 1) -> Generator:
     """Write a synthetic data folder of about `triples` data triples to `out`; return the generator (for counts)."""
     generator = Generator(triples, seed)
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    generator.out = out
     generator.generate()
     generator.write(out)
     return generator
@@ -743,8 +763,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--triples must be at least 500")
     g = generate(args.triples, args.out, args.seed)
     print(
-        f"wrote {g.triples} triples in {len(g.docs)} files to {args.out}: {g.quoted_claims} quoted claims, "
-        f"{g.web_claims} web claims, {len(g.texts)} source texts in {args.out / 'sources'}"
+        f"wrote {g.triples} triples in {g.files} files to {args.out}: {g.quoted_claims} quoted claims, "
+        f"{g.web_claims} web claims, {g.text_files} source texts in {args.out / 'sources'}"
     )
     print(f"check: rkg validate --data {args.out} --sources {args.out / 'sources'}")
     return 0

@@ -199,7 +199,7 @@ create procedure DB.DBA.RKG_REPLACE_GRAPHS (in pairs any, in drops any)
 {
   declare i integer;
   declare exit handler for sqlstate '*' { rollback work; resignal; };
-  log_enable (1, 1);
+  log_enable (0, 1);
   for (i := 0; i < length (pairs); i := i + 2)
     {
       delete from DB.DBA.RDF_QUAD where G = iri_to_id (pairs[i], 0);
