@@ -1,33 +1,35 @@
 """Every canned query gives the same rows on Virtuoso as on the embedded Oxigraph store, for the repository's data.
 
 The query goes to Virtuoso the way the server's remote mode sends it: the project's prefixes prepended as PREFIX
-lines, the dataset named explicitly (one default-graph-uri and one named-graph-uri per graph of the build: Virtuoso's
-own default graph also holds its system graphs), as a form POST. Rows are compared as multisets of RDF terms. The one
-normalisation: GROUP_CONCAT joins its values in an order SPARQL leaves open, and the two engines choose differently,
-so a concatenated column is compared as the multiset of its parts. Its language tag is also left out: when every
-part has the same language tag, Oxigraph keeps it on the result ("Kazakhstan"@en in operations-timeline's ?state),
-while Virtuoso returns a simple literal, as SPARQL 1.1 defines GROUP_CONCAT. No other literal changes its form.
+lines, the dataset named explicitly (the union graph `rkg load` gives Virtuoso as the default graph, and one
+named-graph-uri per graph of the build: Virtuoso's own default graph also holds its system graphs), as a form POST,
+to the session's Virtuoso, loaded by `rkg load`. Rows are compared as multisets of RDF terms.
+The one normalisation: GROUP_CONCAT joins its values in an order SPARQL leaves open, and the two engines choose
+differently, so a concatenated column is compared as the multiset of its parts. Its language tag is also left out:
+when every part has the same language tag, Oxigraph keeps it on the result ("Kazakhstan"@en in
+operations-timeline's ?state), while Virtuoso returns a simple literal, as SPARQL 1.1 defines GROUP_CONCAT. No other
+literal changes its form.
 
-Virtuoso 7.2.5 evaluates `*` property paths over such a dataset wrongly: `?s a/rdfs:subClassOf* C` joined with
-the rest of a query gave up to three times too many rows (the canned queries now find the classes in a grouped
-sub-select); and in the first run of a new database every form tried gave no rows or one, until Virtuoso was
-restarted (they stay right after later loads). The fixture therefore restarts it after the first load.
+Virtuoso 7.2.5 evaluates `*` property paths over a default graph of several graphs wrongly: `?s
+a/rdfs:subClassOf* C` joined with the rest of a query gave up to three times too many rows (the canned queries now
+find the classes in a grouped sub-select); and in the run during which a new database received its first data, such
+queries give no rows or one, whatever the dataset (the union graph too), until Virtuoso is restarted: the session's
+Virtuoso is restarted once after its first load (tests/virtuoso.py).
 """
 
 from __future__ import annotations
 
 import collections
 import re
-from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
 from server.canned import bind, load_queries
+from server.loading import UNION_GRAPH
 from server.project import ROOT, sparql_prologue
 from server.store import run_query
-from tests.test_engine import Virtuoso, virtuoso  # noqa: F401  (the fixture, one scratch Virtuoso for this module)
 
 QUERIES = load_queries(ROOT / "queries")
 _CONCAT = re.compile(
@@ -69,22 +71,12 @@ def on_oxigraph(store: ox.Store, query: str) -> tuple[list[str], list[tuple[Term
 
 
 def on_virtuoso(url: str, query: str, graphs: list[str]) -> tuple[list[str], list[tuple[Term, ...]]]:
-    form = {"query": sparql_prologue() + query, "default-graph-uri": graphs, "named-graph-uri": graphs}
+    form = {"query": sparql_prologue() + query, "default-graph-uri": [UNION_GRAPH], "named-graph-uri": graphs}
     response = httpx.post(url, data=form, headers={"Accept": "application/sparql-results+json"}, timeout=60)
     assert response.status_code == 200, response.text[:500]
     result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
     variables = [v.value for v in result.variables]
     return variables, [tuple(solution[v] for v in variables) for solution in result]
-
-
-@pytest.fixture(scope="module")
-def engine_url(virtuoso: Virtuoso) -> Iterator[str]:  # noqa: F811
-    loaded = virtuoso.load()
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    for command in ("stop", "start"):  # see the module's docstring
-        done = virtuoso.script(command)
-        assert done.returncode == 0, done.stdout + done.stderr
-    yield virtuoso.url
 
 
 @pytest.fixture(scope="module")
