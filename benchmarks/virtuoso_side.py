@@ -7,7 +7,8 @@ folder the engine may read, and loaded with `server.engine.load_build` (per-grap
 swap transaction), which is what `rkg load` runs. Virtuoso 7.2 is then restarted once: in the first run of a new
 database it answers queries with `*` property paths over an explicit dataset wrongly (see
 tests/test_engine_queries.py). Queries go as a form POST with the project's prefixes prepended and the dataset
-given explicitly (one default-graph-uri and one named-graph-uri per graph). Memory is the Virtuoso process's
+given explicitly, as the server sends it: the union graph `load_build` loads as the default graph, and one
+named-graph-uri per graph. Memory is the Virtuoso process's
 resident set (VmRSS) and its peak (VmHWM), read from /proc.
 """
 
@@ -103,19 +104,20 @@ def form(query: str, graphs: Sequence[str]) -> dict[str, str | list[str]]:
     echoes each default-graph-uri and named-graph-uri parameter as a response header (X-SPARQL-default-graph),
     and past about 100 graphs those headers exceed what httpx (h11) reads ("Receive buffer too long").
     """
+    from server.loading import UNION_GRAPH
     from server.project import sparql_prologue
 
     if len(graphs) <= MAX_GRAPH_PARAMETERS:
-        return {"query": sparql_prologue() + query, "default-graph-uri": list(graphs), "named-graph-uri": list(graphs)}
-    return {"query": sparql_prologue() + with_dataset(query, graphs)}
+        return {"query": sparql_prologue() + query, "default-graph-uri": [UNION_GRAPH], "named-graph-uri": list(graphs)}
+    return {"query": sparql_prologue() + with_dataset(query, [UNION_GRAPH], graphs)}
 
 
-def with_dataset(query: str, graphs: Sequence[str]) -> str:
-    """The query with FROM and FROM NAMED clauses for `graphs` before its (outermost) WHERE."""
+def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str:
+    """The query with FROM and FROM NAMED clauses before its (outermost) WHERE."""
     from server.guard import tokenize
 
     where = next(end for kind, text, end in tokenize(query) if kind == "word" and text.upper() == "WHERE") - 5
-    clauses = " ".join(f"FROM <{g}>" for g in graphs) + " " + " ".join(f"FROM NAMED <{g}>" for g in graphs)
+    clauses = " ".join(f"FROM <{g}>" for g in default) + " " + " ".join(f"FROM NAMED <{g}>" for g in named)
     return f"{query[:where]}{clauses}\n{query[where:]}"
 
 
