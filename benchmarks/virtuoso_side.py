@@ -29,7 +29,6 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "virtuoso"
 JSON = "application/sparql-results+json"
-MAX_GRAPH_PARAMETERS = 50  # more graphs are named with FROM clauses (see form)
 
 
 def free_port() -> int:
@@ -98,27 +97,18 @@ def dataset(files: Sequence[tuple[Path, ox.NamedNode]]) -> list[str]:
 
 
 def form(query: str, graphs: Sequence[str]) -> dict[str, str | list[str]]:
-    """The protocol form of a canned query: the project's prefixes prepended, the dataset named explicitly.
-
-    With many graphs the dataset goes into the query as FROM and FROM NAMED clauses, the same dataset: Virtuoso
-    echoes each default-graph-uri and named-graph-uri parameter as a response header (X-SPARQL-default-graph),
-    and past about 100 graphs those headers exceed what httpx (h11) reads ("Receive buffer too long").
-    """
+    """The protocol form of a canned query as the server's remote mode sends it: the project's prefixes prepended,
+    the union graph as the default graph and every graph as a named graph, in the query text when there are many
+    (`server.remote.dataset_request`: Virtuoso echoes each graph parameter as a response header)."""
     from server.loading import UNION_GRAPH
     from server.project import sparql_prologue
+    from server.remote import dataset_request
 
-    if len(graphs) <= MAX_GRAPH_PARAMETERS:
-        return {"query": sparql_prologue() + query, "default-graph-uri": [UNION_GRAPH], "named-graph-uri": list(graphs)}
-    return {"query": sparql_prologue() + with_dataset(query, [UNION_GRAPH], graphs)}
-
-
-def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str:
-    """The query with FROM and FROM NAMED clauses before its (outermost) WHERE."""
-    from server.guard import tokenize
-
-    where = next(end for kind, text, end in tokenize(query) if kind == "word" and text.upper() == "WHERE") - 5
-    clauses = " ".join(f"FROM <{g}>" for g in default) + " " + " ".join(f"FROM NAMED <{g}>" for g in named)
-    return f"{query[:where]}{clauses}\n{query[where:]}"
+    text, default, named = dataset_request(query, [UNION_GRAPH], list(graphs))
+    sent: dict[str, str | list[str]] = {"query": sparql_prologue() + text}
+    if default or named:
+        sent.update({"default-graph-uri": list(default), "named-graph-uri": list(named)})
+    return sent
 
 
 class EngineRefused(Exception):

@@ -23,6 +23,7 @@ from server.engine import Engine, engine_refusal, protocol_request
 from server.errors import EngineError
 from server.executor import Job, QueryFailed, QueryTimeout
 from server.formats import GRAPH_TYPES
+from server.guard import FORMS, tokenize
 from server.project import PREFIXES
 from server.results import Rows, Written, write
 from server.skolem import GENID, from_engine, to_engine
@@ -31,11 +32,46 @@ Node = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 RESULTS_XML = "application/sparql-results+xml"
 MAX_ANSWER = 512 * 2**20  # bytes read from the engine for one query at most
+MAX_GRAPH_PARAMETERS = 50  # more graphs are named in the query text (see dataset_request)
 
 
 def prologue(prefixes: Mapping[str, str] | None) -> str:
     """PREFIX lines declaring `prefixes` (predeclared by Oxigraph; an engine needs them in the text)."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
+
+
+def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str:
+    """The query with FROM and FROM NAMED clauses where SPARQL puts them: before the outermost WHERE (or, for a
+    SELECT, ASK or DESCRIBE written without it, before the first group or the solution modifiers)."""
+    form, depth, at = None, 0, len(query)
+    for kind, text, end in tokenize(query):
+        word = text.upper() if kind == "word" else ""
+        if form is None and word in FORMS:
+            form = word
+        elif (
+            form is not None
+            and depth == 0
+            and (
+                word in ("WHERE", "ORDER", "GROUP", "HAVING", "LIMIT", "OFFSET", "VALUES")
+                or (text == "{" and form != "CONSTRUCT")
+            )
+        ):
+            at = end - len(text)
+            break
+        depth += {"{": 1, "}": -1}.get(text, 0)
+    clauses = [f"FROM <{g}>" for g in default] + [f"FROM NAMED <{g}>" for g in named]
+    return f"{query[:at].rstrip()}\n{' '.join(clauses)}\n{query[at:]}"
+
+
+def dataset_request(
+    query: str, default: Sequence[str], named: Sequence[str]
+) -> tuple[str, Sequence[str], Sequence[str]]:
+    """The query and the protocol's graph parameters naming its dataset. Past MAX_GRAPH_PARAMETERS graphs the
+    dataset goes into the query text instead: Virtuoso echoes every graph parameter as a response header, and a
+    hundred of them outgrow what the HTTP client reads."""
+    if len(default) + len(named) <= MAX_GRAPH_PARAMETERS:
+        return query, default, named
+    return with_dataset(query, default, named), (), ()
 
 
 class EngineStopped(Exception):
@@ -167,7 +203,7 @@ class RemoteStore:
 
     def _select(self, query: str) -> list[Solution]:
         self.requests += 1
-        rows = self.engine.select(query, self.default, self.graphs)
+        rows = self.engine.select(*dataset_request(query, self.default, self.graphs))
         return [Solution({name: from_engine(value) for name, value in row.items()}) for row in rows]
 
     def query(
@@ -184,7 +220,7 @@ class RemoteStore:
     def _graph_quads(self, graph: str) -> list[ox.Quad]:
         """One whole graph; a graph the engine sends incomplete (a result row limit) is an error, not a dump."""
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-        triples = self.engine.construct(query, (), self.graphs)
+        triples = self.engine.construct(*dataset_request(query, (), self.graphs))
         expected = self.engine.count(graph)
         if len(triples) != expected:
             raise EngineError(
@@ -244,11 +280,11 @@ class RemotePool:
     async def _ask(self, job: Job, remaining: float) -> bytes:
         assert self._client is not None
         graph_query = job.media_type in GRAPH_TYPES
-        default, named = dataset(job, self.default, self.graphs)
+        query, default, named = dataset_request(job.query, *dataset(job, self.default, self.graphs))
         request = protocol_request(
             self._client,
             self.url,
-            prologue(job.prefixes) + job.query,
+            prologue(job.prefixes) + query,
             "application/n-triples" if graph_query else RESULTS_XML,
             default,
             named,

@@ -11,9 +11,10 @@ import pytest
 
 from benchmarks.bench_queries import bound_queries, parse_engines, query_table, ratio_text, timed
 from benchmarks.synthetic import Generator, generate
-from benchmarks.virtuoso_side import MAX_GRAPH_PARAMETERS, dataset, form, parse_status, with_dataset, write_nquads
+from benchmarks.virtuoso_side import dataset, form, parse_status, write_nquads
 from server.loading import UNION_GRAPH
 from server.project import GRAPH_BASE, PREFIXES, Layout
+from server.remote import MAX_GRAPH_PARAMETERS, with_dataset
 from server.store import run_query
 
 KG = "https://w3id.org/repatriation-kg/id/"

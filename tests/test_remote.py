@@ -23,6 +23,7 @@ from server.engine import Engine
 from server.errors import EngineError
 from server.gsp import swap_update
 from server.project import GRAPH_BASE
+from server.remote import dataset_request, with_dataset
 from server.site import EngineMismatch, build_site
 from server.skolem import GENID, from_engine, skolemise_graph, to_engine
 from tests.conftest import ROOT, SEEDS, rkg, serving
@@ -244,3 +245,52 @@ def test_an_engine_that_goes_away_is_a_502_not_a_crash(tmp_path):
                 assert response.status_code == 502, response.text
                 assert "engine" in response.json()["error"] and "Traceback" not in response.text
             assert httpx.get(f"{url}/health").status_code == 200  # the server itself is still up
+
+
+DATASET_FORMS = [
+    "SELECT * WHERE { ?s ?p ?o }",
+    "SELECT * { GRAPH ?g { ?s ?p ?o } }",
+    "ASK { <urn:a> ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "DESCRIBE <urn:a>",
+    "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?s WHERE { ?s ?p ?o } } } LIMIT 5",
+    "# WHERE in a comment\nSELECT ?where { ?s ?p ?where FILTER(?where != 'WHERE') } ORDER BY ?where",
+]
+
+
+@pytest.mark.parametrize("query", DATASET_FORMS)
+def test_a_dataset_in_the_query_text_is_the_protocols_dataset(query):
+    store = ox.Store()
+    a, p = ox.NamedNode("urn:a"), ox.NamedNode("urn:p")
+    for number, name in enumerate(("urn:g1", "urn:g2", "urn:g3")):
+        store.add(ox.Quad(a, p, ox.Literal(number), ox.NamedNode(name)))
+    default, named = ["urn:g1", "urn:g2"], ["urn:g2", "urn:g3"]
+    text = with_dataset(query, default, named)
+    as_text = store.query(text)
+    as_protocol = store.query(
+        query, default_graph=[ox.NamedNode(g) for g in default], named_graphs=[ox.NamedNode(g) for g in named]
+    )
+    if isinstance(as_text, ox.QueryBoolean):
+        assert bool(as_text) == bool(as_protocol)
+    else:
+        assert sorted(map(str, as_text)) == sorted(map(str, as_protocol))
+
+
+def test_many_graphs_are_named_in_the_query_text_and_pages_stay_the_same(engine_url, monkeypatch):
+    import server.remote
+
+    monkeypatch.setattr(server.remote, "MAX_GRAPH_PARAMETERS", 0)  # as with hundreds of graphs
+    query, default, named = dataset_request("SELECT * WHERE { ?s ?p ?o }", ["urn:d"], ["urn:n"])
+    assert (default, named) == ((), ()) and "FROM <urn:d>" in query and "FROM NAMED <urn:n>" in query
+    with serving(workers=1) as embedded, serving(workers=1, engine=engine_url) as remote:
+        for path in ("/id/kazakhstan", "/ontology", "/contested", "/"):
+            here, there = (
+                httpx.get(url + path, headers={"Accept": "text/html"}, timeout=60) for url in (embedded, remote)
+            )
+            assert there.status_code == 200 and there.text.replace(remote, embedded) == here.text, path
+        rows = httpx.get(f"{remote}/queries/state-figures", params={"format": "json"}).json()["results"]["bindings"]
+        assert {r["figure"]["value"] for r in rows} >= {"700", "600"}
+        graph = "GRAPH ?g { kg:kazakhstan rdfs:label ?l }"
+        found = httpx.get(f"{remote}/sparql", params={"query": f"SELECT ?g WHERE {{ {graph} }}", "format": "json"})
+        assert {b["g"]["value"] for b in found.json()["results"]["bindings"]} == {GRAPH_BASE + "entities"}
