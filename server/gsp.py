@@ -39,10 +39,11 @@ class GraphStore:
     def target(self) -> str:
         return self.store
 
-    def stage(self, path: Path, graph: str) -> None:
-        """Replace `graph` with the N-Triples file at `path`."""
-        self._send("PUT", self.store, params={"graph": graph}, content=path.read_bytes(),
-                   headers={"Content-Type": "application/n-triples"})  # fmt: skip
+    def stage(self, items: list[tuple[Path, str]]) -> None:
+        """Replace each graph with its N-Triples file."""
+        for path, graph in items:
+            self._send("PUT", self.store, params={"graph": graph}, content=path.read_bytes(),
+                       headers={"Content-Type": "application/n-triples"})  # fmt: skip
 
     def swap(self, pairs: list[tuple[str, str]], stale: list[str]) -> None:
         self._update(swap_update(pairs, stale))

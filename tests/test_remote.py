@@ -219,11 +219,12 @@ def test_a_failed_graph_store_load_keeps_the_previous_graphs(oxigraph_server, mo
     original = GraphStore.stage
     calls = []
 
-    def failing(self, path, graph):
-        calls.append(graph)
-        if len(calls) == 5:
-            raise EngineError("the engine went away")
-        original(self, path, graph)
+    def failing(self, items):
+        for item in items:  # the fifth graph fails, after four were staged
+            calls.append(item)
+            if len(calls) == 5:
+                raise EngineError("the engine went away")
+            original(self, [item])
 
     monkeypatch.setattr(GraphStore, "stage", failing)
     (tmp_path / f"{NAME}.nq").write_bytes(nquads(load_store(Layout())))
