@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +36,10 @@ PREFIXES = {
 }
 
 
-def sparql_prologue() -> str:
-    """PREFIX lines for every prefix the project uses."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+def sparql_prologue(prefixes: Mapping[str, str] | None = PREFIXES) -> str:
+    """PREFIX lines declaring `prefixes`, by default every prefix the project uses (Oxigraph takes them
+    predeclared; an external engine needs them in the query text)."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from server.errors import EngineError
 from server.executor import Job, QueryFailed, QueryTimeout
 from server.formats import GRAPH_TYPES
 from server.guard import FORMS, tokenize
-from server.project import PREFIXES
+from server.project import PREFIXES, sparql_prologue
 from server.results import Rows, Written, write
 from server.skolem import GENID, from_engine, to_engine
 
@@ -33,11 +33,6 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 RESULTS_XML = "application/sparql-results+xml"
 MAX_ANSWER = 512 * 2**20  # bytes read from the engine for one query at most
 MAX_GRAPH_PARAMETERS = 50  # more graphs are named in the query text (see dataset_request)
-
-
-def prologue(prefixes: Mapping[str, str] | None) -> str:
-    """PREFIX lines declaring `prefixes` (predeclared by Oxigraph; an engine needs them in the text)."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
 
 
 def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str:
@@ -119,7 +114,6 @@ class RemoteStore:
         self._descriptions: dict[Node, tuple[ox.Quad, ...]] = {}
         self._labels: dict[Node, tuple[ox.Quad, ...]] = {}
         self._patterns: dict[tuple, tuple[ox.Quad, ...]] = {}
-        self.requests = 0
 
     def close(self) -> None:
         self.engine.close()
@@ -202,7 +196,6 @@ class RemoteStore:
             self._labels[node] = tuple(dict.fromkeys(quads))
 
     def _select(self, query: str) -> list[Solution]:
-        self.requests += 1
         rows = self.engine.select(*dataset_request(query, self.default, self.graphs))
         return [Solution({name: from_engine(value) for name, value in row.items()}) for row in rows]
 
@@ -210,7 +203,7 @@ class RemoteStore:
         self, query: str, *, use_default_graph_as_union: bool = True, prefixes: Mapping[str, str] | None = None
     ) -> list[Solution]:
         """A SELECT query of the server's own over the union of the graphs (the named graphs are the build's)."""
-        return self._select(prologue(prefixes) + query)
+        return self._select(sparql_prologue(prefixes) + query)
 
     def __iter__(self) -> Iterator[ox.Quad]:
         """Every quad, graph by graph."""
@@ -229,9 +222,6 @@ class RemoteStore:
             )
         name = ox.NamedNode(graph)
         return [ox.Quad(from_engine(t.subject), t.predicate, from_engine(t.object), name) for t in triples]
-
-    def __len__(self) -> int:
-        return sum(self.engine.count(g) for g in self.graphs)
 
 
 class RemotePool:
@@ -264,9 +254,7 @@ class RemotePool:
             async with asyncio.timeout(timeout):
                 async with self._slots:
                     answer = await self._ask(job, deadline - time.monotonic())
-        except TimeoutError:
-            raise stopped from None
-        except EngineStopped:
+        except (TimeoutError, EngineStopped):
             raise stopped from None
         return await asyncio.to_thread(read_answer, answer, job)
 
@@ -284,7 +272,7 @@ class RemotePool:
         request = protocol_request(
             self._client,
             self.url,
-            prologue(job.prefixes) + query,
+            sparql_prologue(job.prefixes) + query,
             "application/n-triples" if graph_query else RESULTS_XML,
             default,
             named,

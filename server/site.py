@@ -119,24 +119,25 @@ def _remote(settings: Settings, expected: dict[str, int]) -> tuple[RemoteStore, 
     engine = Engine(settings.engine, timeout=max(settings.query_timeout, 30.0))
     try:
         held = {g for g in engine.graphs(GRAPH_BASE) if STAGING not in g}
-        found = graph_sizes(RemoteStore(engine, sorted(held | set(expected))))
-    except RkgError:
+        found = {g: n for g, n in engine.counts(sorted(held | set(expected))).items() if n}
+        if found != expected:
+            raise EngineMismatch(_mismatch(settings.engine, found, expected))
+        graphs = list(expected)
+        default = [UNION_GRAPH] if engine.count(UNION_GRAPH) else graphs  # Virtuoso's union graph, when loaded
+    except BaseException:
         engine.close()
         raise
-    if found != expected:
-        engine.close()
-        differences = [
-            f"{g.rsplit('/', 1)[-1]}: {found.get(g, 0)} triples in the engine, {expected.get(g, 0)} in the files"
-            for g in sorted(set(found) | set(expected))
-            if found.get(g) != expected.get(g)
-        ]
-        raise EngineMismatch(
-            f"the engine at {settings.engine} does not hold the graph of these files ("
-            + "; ".join(differences[:5])
-            + (f"; and {len(differences) - 5} more" if len(differences) > 5 else "")
-            + f"). Load it first: rkg load --engine {settings.engine}"
-        )
-    graphs = list(expected)
-    default = [UNION_GRAPH] if engine.count(UNION_GRAPH) else graphs  # Virtuoso's union graph, when loaded
-    store = RemoteStore(engine, graphs, default)
-    return store, RemotePool(settings.engine, graphs, settings.workers, default)
+    return RemoteStore(engine, graphs, default), RemotePool(settings.engine, graphs, settings.workers, default)
+
+
+def _mismatch(url: str, found: dict[str, int], expected: dict[str, int]) -> str:
+    differences = [
+        f"{g.rsplit('/', 1)[-1]}: {found.get(g, 0)} triples in the engine, {expected.get(g, 0)} in the files"
+        for g in sorted(set(found) | set(expected))
+        if found.get(g) != expected.get(g)
+    ]
+    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
+    return (
+        f"the engine at {url} does not hold the graph of these files ({'; '.join(differences[:5])}{more}). "
+        f"Load it first: rkg load --engine {url}"
+    )
