@@ -6,6 +6,8 @@ same ontology and data are served, one server at a time, on a free loopback port
 - ours: `rkg serve` (validation, query guard, killable worker processes, result cap, CORS, access log), with
   its result cache: a repeated query is answered from it;
 - ours-uncached: the same with `RKG_RESULT_CACHE=0`, so that every request is evaluated by a query worker;
+- ours-memory: the same with no memory limit (`RKG_MEMORY_LIMIT` huge), so that the server and each worker hold a
+  copy of the graph in memory at any size (by default, past `--memory-limit` they share an on-disk store);
 - oxigraph: Oxigraph's own server, `oxigraph serve-read-only` over a RocksDB store made by `oxigraph load`;
 - oxigraph-mem: `oxigraph serve` with an in-memory store, the data POSTed to /store (like ours, in memory);
 - rdflib-endpoint: `rdflib-endpoint serve FILES` (an rdflib Dataset with a union default graph);
@@ -15,7 +17,8 @@ same ontology and data are served, one server at a time, on a free loopback port
 Every server sees the union of the graphs as its default graph. Each query is first sent once to every
 server to check that they agree on the number of results; then a bounded concurrent load (keep-alive HTTP/1.1
 connections from one asyncio client, warm-up first) runs for a fixed time or a fixed number of requests
-per cell. Everything stays on 127.0.0.1 and every server is stopped at the end. Results are noisy on a
+per cell. After its load, the memory of each server's processes is read from /proc (RSS, PSS, peaks). Everything
+stays on 127.0.0.1 and every server is stopped at the end. Results are noisy on a
 small machine where client and server share the cores: compare the ratios, not the absolute numbers.
 """
 
@@ -48,8 +51,8 @@ from fastapi.responses import JSONResponse, Response
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 JSON_RESULTS = "application/sparql-results+json"
-PEERS = ("ours", "ours-uncached", "oxigraph", "oxigraph-mem", "rdflib-endpoint", "bare")
-OURS = ("ours", "ours-uncached")
+PEERS = ("ours", "ours-uncached", "ours-memory", "oxigraph", "oxigraph-mem", "rdflib-endpoint", "bare")
+OURS = ("ours", "ours-uncached", "ours-memory")
 QUERY_NAMES = ("ask", "lookup", "provenance", "aggregate")
 START_TIMEOUT = 900.0  # seconds for a server to validate, load and answer
 REQUEST_TIMEOUT = 60.0  # seconds for one request during the load
@@ -355,6 +358,8 @@ def start(peer: str, ds: Dataset, work: Path, workers: int | None) -> Running:
             env["RKG_WORKERS"] = str(workers)
         if peer == "ours-uncached":
             env["RKG_RESULT_CACHE"] = "0"
+        if peer == "ours-memory":  # a copy of the graph in memory in the server and in each worker, at any size
+            env["RKG_MEMORY_LIMIT"] = str(2**30)
         cmd = [
             py,
             "-m",
@@ -505,6 +510,37 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo += _children(current)
     return tree
+
+
+def memory_mib(pids: Sequence[int]) -> dict[str, float] | None:
+    """Memory of the given processes in MiB, summed: resident (RSS), proportional (PSS: a page shared by several
+    processes counted once in all) and the sum of each process's peak RSS (VmHWM); None off Linux."""
+    total = {"rss": 0.0, "pss": 0.0, "peak": 0.0}
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            if pid == pids[0]:
+                return None
+            continue
+        for key, text, name in (("rss", rollup, "Rss:"), ("pss", rollup, "Pss:"), ("peak", status, "VmHWM:")):
+            line = next((ln for ln in text.splitlines() if ln.startswith(name)), None)
+            total[key] += int(line.split()[1]) / 1024 if line else 0.0
+    return total
+
+
+def memory_lines(memory: dict[str, dict[str, float]], size: str) -> list[str]:
+    """One line per server (its processes' memory after the load), and the memory target at a million triples."""
+    out = [
+        f"  {peer:<16} RSS {m['rss']:7.0f} MiB  PSS {m['pss']:7.0f} MiB  sum of peaks {m['peak']:7.0f} MiB"
+        for peer, m in memory.items()
+    ]
+    if size.isdigit() and int(size) == 1_000_000:
+        for peer in (p for p in OURS if p in memory):
+            pss = memory[peer]["pss"]
+            out.append(f"  memory: {peer} PSS < 1024 MiB at 1M triples: {pss:.0f} {'PASS' if pss < 1024 else 'MISS'}")
+    return out
 
 
 def cpu_seconds(pids: Sequence[int]) -> float | None:
@@ -755,6 +791,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"   lookup and provenance about <{ds.subject}>", flush=True)
             texts = queries(ds.subject)
             cells: list[Cell] = []
+            memory: dict[str, dict[str, float]] = {}
             for peer in peers:
                 began = time.perf_counter()
                 try:
@@ -772,6 +809,8 @@ def run(args: argparse.Namespace) -> int:
                             cell = measure(running, name, texts[name], args)
                             cells.append(cell)
                             print(f"    {progress(cell)}", flush=True)
+                    if (used := memory_mib(process_tree(running.pid))) is not None:
+                        memory[peer] = used
                 finally:
                     stop(running)
             cells.sort(key=lambda c: (QUERY_NAMES.index(c.query), PEERS.index(c.peer)))
@@ -782,7 +821,12 @@ def run(args: argparse.Namespace) -> int:
             if disagree:
                 print(f"WARNING: the servers disagree on the number of results of: {', '.join(disagree)}")
             print("targets:\n" + "\n".join(target_lines(cells)), flush=True)
-            report["sizes"][size] = {"triples": ds.triples, "cells": [asdict(c) | {"rps": c.rps} for c in cells]}
+            print("memory of each server's processes after its load:\n" + "\n".join(memory_lines(memory, size)))
+            report["sizes"][size] = {
+                "triples": ds.triples,
+                "cells": [asdict(c) | {"rps": c.rps} for c in cells],
+                "memory_mib": memory,
+            }
     if args.json:
         args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
         print(f"\nwrote {args.json}")

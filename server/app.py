@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -45,7 +46,10 @@ def create_app(site: Site) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await site.pool.start()
+        app.state.preparing = asyncio.create_task(prepare_answers())  # in the background: requests are served
         yield
+        app.state.preparing.cancel()
+        await asyncio.gather(app.state.preparing, return_exceptions=True)
         await site.pool.close()
         site.close()
 
@@ -83,7 +87,7 @@ def create_app(site: Site) -> FastAPI:
             swagger_ui_parameters={"validatorUrl": None, "defaultModelsExpandDepth": -1},
         )
 
-    queries.register(app, site, load_queries(site.settings.queries))
+    prepare_answers = queries.register(app, site, load_queries(site.settings.queries))
     editor.register(app, site)
     return app
 

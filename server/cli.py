@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 EXIT_INVALID = 1
 SERVE_FLAGS = ("host", "port", "base_iri", "query_timeout", "result_cap", "max_body", "workers", "http_workers",
-               "result_cache", "cors_origins", "service_allowlist", "store_path")  # fmt: skip
+               "result_cache", "cors_origins", "service_allowlist", "store_path", "memory_limit")  # fmt: skip
 LOAD_FLAGS = ("engine", "isql", "engine_user", "load_dir")
 PASSWORD_ENV = "RKG_ENGINE_PASSWORD"
 
@@ -73,9 +73,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     site = build_site(settings)  # validates (refusing invalid data) before anything listens
-    store = f"the engine at {settings.engine}" if site.remote else "the embedded store"
     print(
-        f"{site.triples} triples, data version {site.version}, from {store}; "
+        f"{site.triples} triples, data version {site.version}, from {site.serving()}; "
         f"serving http://{settings.host}:{settings.port}/sparql"
     )
     common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
@@ -238,6 +237,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="origin allowed by CORS (default *)")
     p.add_argument("--allow-service", dest="service_allowlist", action="append", help="SERVICE endpoint to allow")
     p.add_argument("--store", dest="store_path", type=Path, help="on-disk store folder (loaded once)")
+    p.add_argument(
+        "--memory-limit",
+        dest="memory_limit",
+        type=int,
+        metavar="MIB",
+        help="most MiB for the graph's copies in memory, one per process; past it the store is on disk (default 1024)",
+    )
     p.add_argument(
         "--engine",
         help="serve from this external SPARQL endpoint, loaded with `rkg load`, instead of the embedded store "

@@ -30,6 +30,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "cors_origins": ("RKG_CORS_ORIGINS", lambda text: tuple(o.strip() for o in text.split(",") if o.strip())),
     "service_allowlist": ("RKG_SERVICE_ALLOWLIST", lambda text: tuple(u.strip() for u in text.split(",") if u.strip())),
     "store_path": ("RKG_STORE", Path),
+    "memory_limit": ("RKG_MEMORY_LIMIT", int),
     "max_depth": ("RKG_MAX_DEPTH", int),
     "engine": ("RKG_ENGINE", str),
     "isql": ("RKG_ISQL", str),
@@ -60,6 +61,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)  # origins allowed to read with CORS
     service_allowlist: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     store_path: Path | None = None  # an on-disk store: loaded once, reopened on restart
+    memory_limit: int = 1024  # MiB for the graph's copies in memory (server + workers); past it: on disk (site.py)
     max_depth: int = 64  # deepest nesting of groups a query may use
     engine: str | None = None  # an external SPARQL engine's endpoint: rkg load fills it, rkg serve serves from it
     isql: str | None = None  # its SQL port, host:port (Virtuoso's isql); default: port 1111 on the engine's host
@@ -90,7 +92,7 @@ class Settings:
                 raise RkgError(f"setting {f.name} ({name}): {raw!r} is not valid") from None
         numbers = {
             k: values.get(k, getattr(cls, k))
-            for k in ("query_timeout", "result_cap", "max_body", "workers", "http_workers")
+            for k in ("query_timeout", "result_cap", "max_body", "workers", "http_workers", "memory_limit")
         }
         for key, number in numbers.items():
             if not number > 0:

@@ -4,25 +4,26 @@ with its typed parameters), results as SPARQL JSON, CSV, TSV or an HTML table, p
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from server.answers import Answers
 from server.canned import CannedQuery, Parameter, ParameterError, bind
 from server.contested import conflict_groups, subjects_of
 from server.endpoint import choose
-from server.executor import Job, QueryFailed
+from server.executor import QueryFailed
 from server.formats import HTML
 from server.negotiate import prefers_html
 from server.pages import contested_page, query_index_page, query_page, results_page
-from server.project import PREFIXES
 from server.responses import READ, etag, read_response
 from server.site import Site
 from server.sparql import ProtocolError
 
-OFFERED = ["application/sparql-results+json", HTML, "text/csv", "text/tab-separated-values"]
+JSON = "application/sparql-results+json"
+OFFERED = [JSON, HTML, "text/csv", "text/tab-separated-values"]
 CONTROL = ("page", "per_page", "format")
 PER_PAGE = 100
 _SCHEMA = {
@@ -36,8 +37,10 @@ _SCHEMA = {
 }
 
 
-def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
-    """The list route and one documented route per canned query."""
+def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> Callable[[], Awaitable[None]]:
+    """The list route and one documented route per canned query; returns what prepares the answers of the canned
+    queries with their default parameters (server/answers.py), for the application to start in the background."""
+    answers = Answers(site.pool, site.settings.result_cache)
 
     @app.api_route("/queries", methods=READ, summary="The canned queries (JSON or HTML)", tags=["canned queries"])
     def index(request: Request) -> Response:
@@ -51,10 +54,10 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
     async def contested(request: Request, subject: str | None = None) -> Response:
         sections = []
         for name in ("conflicting-figures", "differing-figures"):
-            results = await _results(site, queries[name])
+            results = await _results(site, answers, queries[name])
             groups = conflict_groups(site.store, results, subject)
             sections.append({"name": name, "query": queries[name], "groups": groups})
-        subjects = subjects_of(site.store, await _results(site, queries["differing-figures"]))
+        subjects = subjects_of(site.store, await _results(site, answers, queries["differing-figures"]))
         page = contested_page(sections, subjects, subject, base_iri=site.settings.base_iri).encode()
         tag = etag(site.version, "contested", subject or "")
         return read_response(request, page, "text/html; charset=utf-8", tag, site.modified)
@@ -62,14 +65,14 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
     @app.api_route("/sources", methods=READ, summary="The sources and their claims (HTML)", tags=["pages"])
     async def sources(request: Request) -> Response:
         query = queries["sources"]
-        page = results_page(query.title, query.description, await _results(site, query),
+        page = results_page(query.title, query.description, await _results(site, answers, query),
                             base_iri=site.settings.base_iri).encode()  # fmt: skip
         return read_response(request, page, "text/html; charset=utf-8", etag(site.version, "sources"), site.modified)
 
     for query in queries.values():
         app.add_api_route(
             f"/queries/{query.name}",
-            _runner(site, query),
+            _runner(site, answers, query),
             methods=READ,
             name=f"query-{query.name}",
             summary=query.title,
@@ -79,13 +82,29 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> None:
         )
         app.add_api_route(f"/queries/{query.name}.rq", _text(site, query), methods=READ, include_in_schema=False)
 
+    async def prepare() -> None:
+        if answers.enabled:
+            await answers.warm(_default_texts(queries), site.settings.query_timeout)
 
-async def _results(site: Site, query: CannedQuery) -> dict:
+    return prepare
+
+
+def _default_texts(queries: dict[str, CannedQuery]) -> list[str]:
+    """The text of each canned query bound with its default parameters (those that need none given)."""
+    texts = []
+    for query in queries.values():
+        try:
+            texts.append(bind(query.text, query.bindings({})))
+        except ParameterError:
+            continue
+    return texts
+
+
+async def _results(site: Site, answers: Answers, query: CannedQuery) -> dict:
     """A canned query's first page of results with its default parameters, as SPARQL JSON."""
-    job = Job(
-        bind(query.text, query.bindings({})), "application/sparql-results+json", site.settings.result_cap, PREFIXES
-    )
-    return json.loads((await site.pool.run(job, site.settings.query_timeout)).body)
+    text = bind(query.text, query.bindings({}))
+    written = await answers.page(text, JSON, 0, site.settings.result_cap, site.settings.query_timeout)
+    return json.loads(written.body)
 
 
 def describe(query: CannedQuery) -> dict[str, object]:
@@ -105,7 +124,7 @@ def describe(query: CannedQuery) -> dict[str, object]:
     }
 
 
-def _runner(site: Site, query: CannedQuery) -> Callable:
+def _runner(site: Site, answers: Answers, query: CannedQuery) -> Callable:
     async def run(request: Request) -> Response:
         given = {k: v for k, v in request.query_params.items() if k not in CONTROL}
         try:
@@ -115,15 +134,11 @@ def _runner(site: Site, query: CannedQuery) -> Callable:
         page, per_page = _paging(request, site.settings.result_cap)
         media = choose(request, request.query_params.get("format"), OFFERED)
         text = bind(query.text, bindings)
-        job = Job(
-            text,
-            "application/sparql-results+json" if media == HTML else media,
-            per_page,
-            PREFIXES,
-            offset=(page - 1) * per_page,
-        )
+        offset = (page - 1) * per_page
         try:
-            written = await site.pool.run(job, site.settings.query_timeout)
+            written = await answers.page(
+                text, JSON if media == HTML else media, offset, per_page, site.settings.query_timeout
+            )
         except QueryFailed as err:
             raise ProtocolError(str(err)) from None
         more = written.truncated

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -24,10 +25,13 @@ from server.engine import Engine
 from server.errors import RkgError
 from server.executor import QueryPool, StoreSource
 from server.loading import STAGING, UNION_GRAPH
+from server.memory import trim
 from server.project import GRAPH_BASE
 from server.remote import RemotePool, RemoteStore
 from server.store import ReadStore, data_version, persistent_store
 from server.validation import Report, validate
+
+BYTES_PER_QUAD = 412  # of an in-memory pyoxigraph store, once loaded (see in_memory_mib)
 
 
 class InvalidData(RkgError):
@@ -56,11 +60,18 @@ class Site:
     pool: QueryPool | RemotePool
     graphs: frozenset[str]
     snapshot: Path | None = None  # the workers' copy of the embedded store, removed on close
+    on_disk: str = ""  # why the embedded store is on disk, when it is
     _dumps: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def remote(self) -> bool:
         return isinstance(self.store, RemoteStore)
+
+    def serving(self) -> str:
+        """Where the graph is served from, in a few words for the start-up line."""
+        if self.remote:
+            return f"the engine at {self.settings.engine}"
+        return f"the embedded store on disk ({self.on_disk})" if self.on_disk else "the embedded store in memory"
 
     def close(self) -> None:
         """Release the store (an on-disk store is locked while open; an engine's connections are closed) and remove
@@ -92,6 +103,7 @@ class Site:
 def build_site(settings: Settings) -> Site:
     """Validate the graph (refusing invalid data), then open the store and prepare what evaluates queries."""
     report, store = validate(settings.layout, settings.sources, settings.cache)
+    trim()  # what validation held (the graph converted for SHACL) goes back to the system
     if not report.conforms:
         raise InvalidData(report)
     layout = settings.layout
@@ -100,17 +112,30 @@ def build_site(settings: Settings) -> Site:
     if settings.engine:
         remote, pool = _remote(settings, graph_sizes(store))
         return Site(settings, remote, report.triples, version, modified, pool, frozenset(remote.graphs))
-    snapshot = None
+    graphs = frozenset(g.value for g in store.named_graphs())
+    snapshot, on_disk = None, ""
     if settings.store_path is not None:
         store = persistent_store(settings.store_path, store, version)
-        source = StoreSource(settings.store_path, on_disk=True)
+        source, on_disk = StoreSource(settings.store_path, on_disk=True), f"--store {settings.store_path}"
     else:
-        snapshot = Path(tempfile.mkdtemp(prefix="rkg-")) / "snapshot.nq"
-        store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
-        source = StoreSource(snapshot)
-    graphs = frozenset(g.value for g in store.named_graphs())
+        snapshot = Path(tempfile.mkdtemp(prefix="rkg-")) / "snapshot"  # the workers' copy, removed on close
+        needed = in_memory_mib(len(store), settings.workers + 1)
+        if needed > settings.memory_limit:  # a copy in each worker would not fit: all share one on-disk store
+            store = persistent_store(snapshot, store, version)
+            source = StoreSource(snapshot, on_disk=True)
+            on_disk = f"{settings.workers + 1} copies in memory would take about {needed:,} MiB, over --memory-limit"
+            trim()  # the copy validation made goes back to the system
+        else:
+            store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
+            source = StoreSource(snapshot)
     pool = QueryPool(source, settings.workers)
-    return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot)
+    return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot, on_disk)
+
+
+def in_memory_mib(quads: int, copies: int) -> int:
+    """About how many MiB `copies` in-memory stores of `quads` quads take, settled after loading and queries
+    (server/memory.py): measured 390 MiB for 994,571 quads."""
+    return math.ceil(quads * BYTES_PER_QUAD * copies / 2**20)
 
 
 def _remote(settings: Settings, expected: dict[str, int]) -> tuple[RemoteStore, RemotePool]:

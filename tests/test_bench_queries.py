@@ -53,19 +53,24 @@ def test_timed_skips_repeats_of_a_query_over_budget_and_stops_at_the_budget():
 
 def test_ratio_and_the_side_by_side_table():
     assert ratio_text(30.0, 10.0) == "3.00" and ratio_text(None, 10.0) == "-" and ratio_text(3.0, 0.0) == "-"
-    embedded = {"queries": [{"query": "q", "rows": 5, "p50": 10.0, "p99": 12.0, "page_p50": 4.0}]}
+    measured = {"p50": 10.0, "p99": 12.0, "page_p50": 4.0, "kept_ms": 11.0, "served_p50": 0.2}
+    embedded = {"queries": [{"query": "q", "rows": 5} | measured]}
     virtuoso = {"queries": [{"query": "q", "rows": 5, "partial": False, "p50": 30.0, "p99": 41.0}]}
     lines = query_table(embedded, virtuoso, judged=True)
-    assert lines[2] == "| q | 5 | 10.0 | 12.0 | 4.0 | 30.0 | 41.0 | 3.00 | PASS |"
+    assert lines[2] == "| q | 5 | 10.0 | 12.0 | 4.0 | 11.0 | 0.2 | 30.0 | 41.0 | 3.00 | PASS | PASS |"
     virtuoso["queries"][0] |= {"rows": 4, "partial": True, "p50": 70.0}
     assert (
         query_table(embedded, virtuoso, judged=False)[2]
-        == "| q | 5 / 4* | 10.0 | 12.0 | 4.0 | 70.0 | 41.0 | 7.00 | (pass) |"
+        == "| q | 5 / 4* | 10.0 | 12.0 | 4.0 | 11.0 | 0.2 | 70.0 | 41.0 | 7.00 | (pass) | (pass) |"
     )
-    assert query_table(None, virtuoso, judged=True)[2].endswith("| - | - | - | 70.0 | 41.0 | - | MISS |")
+    assert query_table(None, virtuoso, judged=True)[2].endswith("| - | - | 70.0 | 41.0 | - | MISS | - |")
+    slow = {"queries": [{"query": "q", "rows": 5} | measured | {"p50": 600.0}]}
+    assert query_table(slow, None, judged=True)[2].endswith(
+        "| MISS | PASS |"
+    )  # evaluated slowly, served from the kept answer
     refused = {"queries": [{"query": "q", "error": "500: Virtuoso 42000 Error The estimated execution time"}]}
-    assert query_table(embedded, refused, judged=True)[2] == "| q | 5 | 10.0 | 12.0 | 4.0 | refused | - | - | PASS |"
-    assert query_table(None, refused, judged=True)[2] == "| q | - | - | - | - | refused | - | - | - |"
+    assert query_table(embedded, refused, judged=True)[2].endswith("| refused | - | - | PASS | PASS |")
+    assert query_table(None, refused, judged=True)[2] == "| q | - | - | - | - | - | - | refused | - | - | - | - |"
 
 
 def test_proc_status_memory_in_mib():

@@ -17,6 +17,8 @@ from benchmarks.bench_server import (
     Cell,
     fmt,
     format_table,
+    memory_lines,
+    memory_mib,
     parse_sizes,
     percentile,
     ratio,
@@ -143,3 +145,20 @@ def test_sizes_and_result_sizes():
     assert result_size(200, b'{"head":{},"boolean":true}') == "true"
     assert result_size(200, b'{"head":{"vars":["x"]},"results":{"bindings":[{},{}]}}') == "2"
     assert result_size(503, b"") == "HTTP 503"
+
+
+def test_memory_of_a_process_tree_and_the_memory_target():
+    import os
+
+    mine = memory_mib([os.getpid()])
+    assert mine is not None and 0 < mine["pss"] <= mine["rss"] <= mine["peak"] + 1
+    both = memory_mib([os.getpid(), os.getpid()])
+    assert both is not None and round(both["rss"]) == round(2 * mine["rss"])
+    measured = {
+        "ours-memory": {"rss": 2300.0, "pss": 2100.0, "peak": 2500.0},
+        "ours": {"rss": 1000, "pss": 800, "peak": 1200},
+    }
+    lines = memory_lines(measured, "1000000")
+    assert "  memory: ours-memory PSS < 1024 MiB at 1M triples: 2100 MISS" in lines
+    assert "  memory: ours PSS < 1024 MiB at 1M triples: 800 PASS" in lines
+    assert not [line for line in memory_lines(measured, "seed") if "PASS" in line or "MISS" in line]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ from tests.conftest import serving_app
 ASK = "ASK { ?s ?p ?o }"
 LOOKUP = "SELECT ?p ?o WHERE { <https://w3id.org/repatriation-kg/id/kazakhstan> ?p ?o } ORDER BY ?p ?o"
 JSON = "application/sparql-results+json"
+T = TypeVar("T")
 
 
 # ------------------------------------------------------------------ the LRU
@@ -137,9 +140,14 @@ def call(app: ResponseCache, request: Scope) -> list[Message]:
         if message["type"] == "http.response.start":
             message["headers"].append((b"x-added-outside", b"1"))  # as CORS does, on the list it is given
 
-    with ThreadPoolExecutor(1) as thread:  # a loop of its own: browser tests may leave one running here
-        thread.submit(asyncio.run, app(dict(request), receive, send)).result()
+    run(app(dict(request), receive, send))
     return sent
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on a loop of its own: browser tests may leave one running in this thread."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def test_a_marked_response_is_replayed_unchanged_without_the_application():
@@ -256,8 +264,18 @@ def served(request: pytest.FixtureRequest) -> Iterator[Served]:
         return await pool_run(job, timeout)
 
     site.pool.run = counted  # type: ignore[method-assign]
-    with serving_app(create_app(site)) as url, httpx.Client(base_url=url) as client:
+    app = create_app(site)
+    with serving_app(app) as url, httpx.Client(base_url=url) as client:
+        wait_until(app.state.preparing.done)  # the canned answers prepared at start-up are not these tests' queries
+        ran.clear()
         yield Served(client, ran, failures)
+
+
+def wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def get(client: httpx.Client, query: str, **headers: str) -> httpx.Response:
@@ -333,3 +351,108 @@ def test_result_cache_0_evaluates_every_request(served):
     get(served.client, ASK)
     served.client.post("/sparql", data={"query": ASK}, headers={"Accept": JSON})
     assert served.ran == [ASK, ASK, ASK]
+
+
+# ------------------------------------------------------------------ canned-query answers kept whole
+
+
+class InProcess:
+    """The query pool's interface over the repository's store, counting the jobs it runs."""
+
+    def __init__(self, store: object, failures: list[Exception] | None = None):
+        self.store, self.jobs, self.failures = store, [], failures or []
+
+    async def run(self, job: Job, timeout: float) -> Written:
+        from server.executor import evaluate
+
+        self.jobs.append(job)
+        if self.failures:
+            raise self.failures.pop(0)
+        return evaluate(self.store, job)
+
+
+@pytest.fixture(scope="module")
+def seed_store() -> object:
+    from server.project import Layout
+    from server.store import load_store
+
+    return load_store(Layout())
+
+
+def canned_text(name: str) -> str:
+    from server.canned import bind, load_queries
+    from server.project import ROOT
+
+    query = load_queries(ROOT / "queries")[name]
+    return bind(query.text, query.bindings({}))
+
+
+@pytest.mark.parametrize("name", ["source-claims", "state-figures", "names"])
+def test_pages_of_a_kept_answer_are_the_bytes_of_pages_evaluated_one_by_one(seed_store, name):
+    from server.answers import Answers
+    from server.executor import evaluate
+    from server.project import PREFIXES
+
+    text = canned_text(name)
+    answers = Answers(InProcess(seed_store), max_entries=8)
+    for media in (JSON, "text/csv", "text/tab-separated-values", "application/sparql-results+xml"):
+        for offset, size in ((0, 100), (0, 3), (3, 3), (7, 1), (10_000, 5)):
+            kept = run(answers.page(text, media, offset, size, 10))
+            assert kept == evaluate(seed_store, Job(text, media, size, PREFIXES, offset=offset)), (media, offset)
+    assert len(answers.pool.jobs) == 1  # every page, in every format, written from one evaluation
+
+
+def test_one_evaluation_serves_every_page_and_format_and_concurrent_requests_share_it(seed_store):
+    from server.answers import Answers
+
+    text = canned_text("source-claims")
+    answers = Answers(InProcess(seed_store), max_entries=8)
+
+    async def many() -> list[Written]:
+        first = await asyncio.gather(*(answers.page(text, JSON, 0, 5, 10) for _ in range(4)))
+        later = [await answers.page(text, media, 5, 5, 10) for media in (JSON, "text/csv")]
+        return [*first, *later]
+
+    pages = run(many())
+    assert len(answers.pool.jobs) == 1 and answers.pool.jobs[0].cap == answers.rows
+    assert len({p.body for p in pages[:4]}) == 1 and pages[0].truncated and pages[0].count == 5
+
+
+def test_pages_past_an_answer_cut_short_are_evaluated_one_by_one(seed_store):
+    from server.answers import Answers
+
+    text = canned_text("source-claims")
+    answers = Answers(InProcess(seed_store), max_entries=8, rows=10)
+
+    async def pages() -> tuple[Written, Written]:
+        return await answers.page(text, JSON, 0, 5, 10), await answers.page(text, JSON, 8, 5, 10)
+
+    inside, past = run(pages())
+    assert inside.count == 5 and past.count == 5
+    assert [(j.cap, j.offset) for j in answers.pool.jobs] == [(10, 0), (5, 8)]
+
+
+def test_a_failed_answer_is_not_kept_and_no_answers_are_kept_with_result_cache_0(seed_store):
+    from server.answers import Answers
+
+    text = canned_text("source-claims")
+    failing = Answers(InProcess(seed_store, [QueryTimeout("stopped after 1 s")]), max_entries=8)
+    with pytest.raises(QueryTimeout):
+        run(failing.page(text, JSON, 0, 5, 10))
+    assert run(failing.page(text, JSON, 0, 5, 10)).count == 5 and len(failing.pool.jobs) == 2
+    off = Answers(InProcess(seed_store), max_entries=0)
+    for _ in range(2):
+        run(off.page(text, JSON, 0, 5, 10))
+    assert [(j.cap, j.offset) for j in off.pool.jobs] == [(5, 0), (5, 0)]
+
+
+def test_the_default_answers_are_prepared_at_start_up_and_other_parameters_evaluated_once(served):
+    client = served.client
+    pages = [client.get("/queries/source-claims", params={"per_page": 2, "page": n}) for n in (1, 2, 3)]
+    assert [p.status_code for p in pages] == [200] * 3 and served.ran == []  # kept before the first request
+    assert len({p.text for p in pages}) == 3
+    other = {"source": "https://w3id.org/repatriation-kg/id/source-001", "per_page": 2}
+    for n in (1, 2):
+        for fmt in ("json", "csv", "html"):
+            assert client.get("/queries/source-claims", params=other | {"page": n, "format": fmt}).status_code == 200
+    assert len(served.ran) == 1 and "source-001" in served.ran[0]

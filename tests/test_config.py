@@ -37,6 +37,17 @@ def test_serve_flags_reach_the_settings():
 def test_non_positive_limits_are_refused():
     with pytest.raises(RkgError, match="query_timeout"):
         Settings.load(environ={"RKG_QUERY_TIMEOUT": "0"})
+    with pytest.raises(RkgError, match="RKG_MEMORY_LIMIT"):
+        Settings.load(environ={"RKG_MEMORY_LIMIT": "-5"})
+
+
+def test_the_memory_limit_from_the_environment_and_the_command_line():
+    from server.cli import SERVE_FLAGS, _parser
+
+    assert Settings.load(environ={}).memory_limit == 1024
+    assert Settings.load(environ={"RKG_MEMORY_LIMIT": "4096"}).memory_limit == 4096
+    args = _parser().parse_args(["serve", "--memory-limit", "2048"])
+    assert Settings.load(environ={}, **{name: getattr(args, name) for name in SERVE_FLAGS}).memory_limit == 2048
 
 
 def test_the_result_cache_can_be_turned_off_but_not_negative():

@@ -176,6 +176,28 @@ def test_an_on_disk_store_loads_once(tmp_path):
     assert marker.stat().st_mtime_ns == first
 
 
+def test_past_the_memory_limit_the_store_is_served_from_disk_with_the_same_answers():
+    from server.config import Settings
+    from server.site import build_site, in_memory_mib
+
+    assert in_memory_mib(994_571, 4) == 1564  # the million-triple graph in the server and 3 workers
+    query = {
+        "query": "SELECT ?s ?name WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?s ?name"
+    }
+    answers = []
+    for limit in (1024, 1):  # the repository's graph takes about 17 MiB in 4 copies
+        site = build_site(Settings.load(environ={}, workers=1, memory_limit=limit))
+        assert site.serving() == ("the embedded store in memory" if limit > 1 else
+                                  "the embedded store on disk (2 copies in memory would take about 9 MiB, over "
+                                  "--memory-limit)")  # fmt: skip
+        site.close()
+        with serving(workers=1, memory_limit=limit) as url:
+            answers.append([httpx.get(f"{url}/sparql", params=query).content, httpx.get(f"{url}/id/kazakhstan.ttl")])
+    assert answers[0][0] == answers[1][0] and len(json.loads(answers[0][0])["results"]["bindings"]) > 100
+    pages = [rdflib.Graph().parse(data=page.text, format="turtle") for _, page in answers]
+    assert isomorphic(*pages)  # the same triples; blank node labels are each store's own
+
+
 def test_serve_refuses_invalid_data(tmp_path):
     import shutil
 

@@ -168,7 +168,9 @@ def test_a_bad_value_is_a_400_naming_the_parameter(server_url):
 
 def test_results_in_json_csv_and_html(server_url):
     url = f"{server_url}/queries/state-figures"
-    bindings = httpx.get(url).json()["results"]["bindings"]
+    first = httpx.get(url)
+    assert first.status_code == 200, first.text
+    bindings = first.json()["results"]["bindings"]
     assert any(b["figure"]["value"] == "700" for b in bindings)
     rows = list(csv.DictReader(io.StringIO(httpx.get(url, params={"format": "csv"}).text)))
     assert len(rows) == len(bindings)

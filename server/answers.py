@@ -1,0 +1,119 @@
+"""Canned-query answers kept whole, so that each page of one is a slice rather than another evaluation.
+
+A canned query pages its answer with LIMIT and OFFSET, and every canned query sorts it: evaluated page by page,
+each page costs what the whole answer costs (at a million triples, 0.2 to 1.2 s for the queries that return
+thousands of rows). The data is read-only while it is served, so the answer of a canned query with given
+parameters is evaluated once, by the query pool like any other query (same time limit, same engine, same guard),
+up to `ROWS` rows, and kept (least recently used go first). Each page, in any format, is then written from the
+kept rows by the endpoint's writer: the same bytes as evaluating that page. An answer longer than `ROWS` is kept
+up to there, and pages past it are evaluated one by one as before.
+
+At start-up the answers of the canned queries with their default parameters are made in the background, one
+at a time (the other workers stay free for requests), so the first visitors of the canned queries, the
+contested-figures page and the sources page do not wait for them. Concurrent requests for one answer share
+one evaluation. With `max_entries` 0 (`--result-cache 0`) nothing is kept and every page is evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from server.engine import json_term
+from server.errors import RkgError
+from server.executor import Job, QueryPool, QueryTimeout
+from server.lru import LRU
+from server.project import PREFIXES
+from server.remote import RemotePool
+from server.results import Rows, Written, write
+
+log = logging.getLogger(__name__)
+
+ROWS = 100_000  # rows of an answer kept; pages past them are evaluated one by one
+MAX_BYTES = 64 * 2**20  # answers kept in all, counted as the size of their SPARQL JSON
+JSON = "application/sparql-results+json"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The rows of a SELECT answer in variable order (None where unbound); `complete` is False when cut at ROWS."""
+
+    variables: list[ox.Variable]
+    rows: list[list]
+    complete: bool
+
+    def covers(self, offset: int, size: int) -> bool:
+        """Whether the page of `size` rows from `offset`, and the row after it, are known."""
+        return self.complete or offset + size < len(self.rows)
+
+
+def parse_answer(body: bytes) -> Answer | None:
+    """The rows of a SPARQL JSON SELECT result as our writer writes it; None for an ASK result."""
+    document = json.loads(body)
+    if "results" not in document:
+        return None
+    names = document["head"]["vars"]
+    rows = [
+        [json_term(binding[name]) if name in binding else None for name in names]
+        for binding in document["results"]["bindings"]
+    ]
+    return Answer([ox.Variable(n) for n in names], rows, "link" not in document["head"])
+
+
+class Answers:
+    """Whole answers of canned queries (by query text), evaluated by `pool` and written page by page."""
+
+    def __init__(self, pool: QueryPool | RemotePool, max_entries: int, rows: int = ROWS, max_bytes: int = MAX_BYTES):
+        self.pool = pool
+        self.rows = rows
+        self.kept: LRU[str, Answer] = LRU(max_entries, max_bytes)
+        self._pending: dict[str, asyncio.Future[Answer | None]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.kept.max_entries > 0
+
+    async def page(self, query: str, media_type: str, offset: int, size: int, timeout: float) -> Written:
+        """Rows `offset` to `offset + size` of the answer to `query` as `media_type` (truncated when more follow)."""
+        answer = await self.answer(query, timeout) if self.enabled else None
+        if answer is None or not answer.covers(offset, size):
+            return await self.pool.run(Job(query, media_type, size, PREFIXES, offset=offset), timeout)
+        return write(Rows(answer.variables, answer.rows), media_type, size, offset)
+
+    async def answer(self, query: str, timeout: float) -> Answer | None:
+        """The kept answer to `query`, evaluated first if need be (once, however many ask at the same time)."""
+        kept = self.kept.get(query)
+        if kept is not None:
+            return kept
+        pending = self._pending.get(query)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        self._pending[query] = future
+        try:
+            written = await self.pool.run(Job(query, JSON, self.rows, PREFIXES), timeout)
+            answer = await asyncio.to_thread(parse_answer, written.body)
+        except BaseException as err:
+            shared = err if isinstance(err, Exception) else QueryTimeout("the answer was interrupted; try again")
+            future.set_exception(shared)
+            future.exception()  # retrieved: a failure nobody else awaited is not logged as lost
+            raise
+        finally:
+            del self._pending[query]
+        if answer is not None:
+            self.kept.put(query, answer, len(written.body))
+        future.set_result(answer)
+        return answer
+
+    async def warm(self, queries: Iterable[str], timeout: float) -> None:
+        """Evaluate the answers to `queries` one after another; a failure is logged and the next one tried."""
+        for query in queries:
+            try:
+                await self.answer(query, timeout)
+            except RkgError as err:
+                log.warning("could not prepare a canned answer at start-up: %s", err)
