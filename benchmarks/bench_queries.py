@@ -196,15 +196,21 @@ def timed(run: Callable[[], float], repeat: int, budget: float, first: float | N
     return times
 
 
-def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set[str]) -> dict:
-    """Load one size and time every canned query (runs in the child process)."""
+def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set[str], on_disk: bool = False) -> dict:
+    """Load one size and time every canned query (runs in the child process); with `on_disk`, on the on-disk store
+    the server shares with its workers past its memory limit (server/site.py), written to a temporary folder."""
+    import tempfile
+
     from server.project import Layout
-    from server.store import load_store
+    from server.store import load_store, persistent_store
 
     folder = ensure_data(size, data_root)
     rss_before = peak_rss_mb()
     started = time.perf_counter()
     store = load_store(Layout(data=folder))
+    scratch = tempfile.TemporaryDirectory(prefix="rkg-bench-store-") if on_disk else None
+    if scratch is not None:
+        store = persistent_store(Path(scratch.name) / "store", store, "bench")
     load_s = time.perf_counter() - started
     triples = len(store)
     rss_loaded = peak_rss_mb()
@@ -236,12 +242,15 @@ def bench_size(size: int, data_root: Path, repeat: int, budget: float, only: set
                 "served_p99": percentile(served_pages, 99),
             }
         )
+    if scratch is not None:
+        scratch.cleanup()  # the child process ends next, closing the store
     return {
         "size": size,
         "triples": triples,
         "load_s": load_s,
         "rss_mb": peak_rss_mb(),
         "rss_loaded_mb": rss_loaded,
+        "on_disk": on_disk,
         "queries": results,
     }
 
@@ -356,6 +365,7 @@ def embedded_child(size: int, args: argparse.Namespace) -> dict | None:
     command = [sys.executable, "-m", "benchmarks.bench_queries", "--child", "--sizes", str(size)]
     command += ["--repeat", str(args.repeat), "--budget", str(args.budget), "--data-root", str(args.data_root)]
     command += ["--only", args.only] if args.only else []
+    command += ["--on-disk"] if args.on_disk else []
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     result = None
     for line in child.stdout:
@@ -384,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--virtuoso-buffers", type=int, default=100_000, help="Virtuoso's NumberOfBuffers (8 KiB)")
     parser.add_argument("--only", default="", help="only these queries (comma-separated names)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument(
+        "--on-disk",
+        action="store_true",
+        help="embedded: query the on-disk store (the server's choice past --memory-limit)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
@@ -393,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
     if args.child:
-        result = bench_size(sizes[0], args.data_root, args.repeat, args.budget, only)
+        result = bench_size(sizes[0], args.data_root, args.repeat, args.budget, only, args.on_disk)
         print("RESULT " + json.dumps(result), flush=True)
         return 0
     ok, everything = True, []

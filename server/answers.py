@@ -3,15 +3,17 @@
 A canned query pages its answer with LIMIT and OFFSET, and every canned query sorts it: evaluated page by page,
 each page costs what the whole answer costs (at a million triples, 0.2 to 1.2 s for the queries that return
 thousands of rows). The data is read-only while it is served, so the answer of a canned query with given
-parameters is evaluated once, by the query pool like any other query (same time limit, same engine, same guard),
-up to `ROWS` rows, and kept (least recently used go first). Each page, in any format, is then written from the
+parameters is evaluated once, by the query pool like any other query (the request's time limit, same engine, same
+guard), up to `ROWS` rows, and kept (least recently used go first). Each page, in any format, is then written from the
 kept rows by the endpoint's writer: the same bytes as evaluating that page. An answer longer than `ROWS` is kept
 up to there, and pages past it are evaluated one by one as before.
 
 At start-up the answers of the canned queries with their default parameters are made in the background, one
 at a time (the other workers stay free for requests), so the first visitors of the canned queries, the
-contested-figures page and the sources page do not wait for them. Concurrent requests for one answer share
-one evaluation. With `max_entries` 0 (`--result-cache 0`) nothing is kept and every page is evaluated.
+contested-figures page and the sources page do not wait for them. No client waits on those, so each may take up
+to `PREPARING` seconds (on the on-disk store, see site.py, the slowest canned query takes about 10 s at a million
+triples). Concurrent requests for one answer share one evaluation, each waiting within its own time limit. With
+`max_entries` 0 (`--result-cache 0`) nothing is kept and every page is evaluated.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 ROWS = 100_000  # rows of an answer kept; pages past them are evaluated one by one
 MAX_BYTES = 64 * 2**20  # answers kept in all, counted as the size of their SPARQL JSON
 JSON = "application/sparql-results+json"
+PREPARING = 120.0  # seconds each answer prepared at start-up may take (a request waiting for it keeps its own limit)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,11 @@ class Answers:
         if kept is not None:
             return kept
         pending = self._pending.get(query)
-        if pending is not None:
-            return await asyncio.shield(pending)
+        if pending is not None:  # being evaluated for another request, or prepared: wait for it, within our limit
+            try:
+                return await asyncio.wait_for(asyncio.shield(pending), timeout)
+            except TimeoutError:
+                raise QueryTimeout(f"the answer was not ready within {timeout:g} s (the time limit)") from None
         future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
         self._pending[query] = future
         try:
@@ -111,9 +117,10 @@ class Answers:
         return answer
 
     async def warm(self, queries: Iterable[str], timeout: float) -> None:
-        """Evaluate the answers to `queries` one after another; a failure is logged and the next one tried."""
+        """Evaluate the answers to `queries` one after another, each within `timeout` or PREPARING seconds, whichever
+        is longer (no client waits on them); a failure is logged and the next one tried."""
         for query in queries:
             try:
-                await self.answer(query, timeout)
+                await self.answer(query, max(timeout, PREPARING))
             except RkgError as err:
                 log.warning("could not prepare a canned answer at start-up: %s", err)

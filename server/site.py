@@ -32,6 +32,7 @@ from server.store import ReadStore, data_version, persistent_store
 from server.validation import Report, validate
 
 BYTES_PER_QUAD = 412  # of an in-memory pyoxigraph store, once loaded (see in_memory_mib)
+PROCESS_MIB = 48  # a server or worker process without its store (Python, pyoxigraph, FastAPI)
 
 
 class InvalidData(RkgError):
@@ -60,7 +61,7 @@ class Site:
     pool: QueryPool | RemotePool
     graphs: frozenset[str]
     snapshot: Path | None = None  # the workers' copy of the embedded store, removed on close
-    on_disk: str = ""  # why the embedded store is on disk, when it is
+    placement: str = ""  # why the embedded store is on disk, or has fewer workers than asked (memory_plan)
     _dumps: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -71,7 +72,8 @@ class Site:
         """Where the graph is served from, in a few words for the start-up line."""
         if self.remote:
             return f"the engine at {self.settings.engine}"
-        return f"the embedded store on disk ({self.on_disk})" if self.on_disk else "the embedded store in memory"
+        where = "on disk" if isinstance(self.pool.source, StoreSource) and self.pool.source.on_disk else "in memory"
+        return f"the embedded store {where}" + (f" ({self.placement})" if self.placement else "")
 
     def close(self) -> None:
         """Release the store (an on-disk store is locked while open; an engine's connections are closed) and remove
@@ -113,23 +115,34 @@ def build_site(settings: Settings) -> Site:
         remote, pool = _remote(settings, graph_sizes(store))
         return Site(settings, remote, report.triples, version, modified, pool, frozenset(remote.graphs))
     graphs = frozenset(g.value for g in store.named_graphs())
-    snapshot, on_disk = None, ""
+    snapshot, workers, placement = None, settings.workers, ""
     if settings.store_path is not None:
         store = persistent_store(settings.store_path, store, version)
-        source, on_disk = StoreSource(settings.store_path, on_disk=True), f"--store {settings.store_path}"
+        source, placement = StoreSource(settings.store_path, on_disk=True), f"--store {settings.store_path}"
     else:
         snapshot = Path(tempfile.mkdtemp(prefix="rkg-")) / "snapshot"  # the workers' copy, removed on close
-        needed = in_memory_mib(len(store), settings.workers + 1)
-        if needed > settings.memory_limit:  # a copy in each worker would not fit: all share one on-disk store
+        workers, placement = memory_plan(len(store), settings.workers, settings.memory_limit)
+        if workers == 0:  # not even one worker's copy fits beside the server's: all share one on-disk store
+            workers = settings.workers
             store = persistent_store(snapshot, store, version)
             source = StoreSource(snapshot, on_disk=True)
-            on_disk = f"{settings.workers + 1} copies in memory would take about {needed:,} MiB, over --memory-limit"
             trim()  # the copy validation made goes back to the system
         else:
             store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
             source = StoreSource(snapshot)
-    pool = QueryPool(source, settings.workers)
-    return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot, on_disk)
+    pool = QueryPool(source, workers)
+    return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot, placement)
+
+
+def memory_plan(quads: int, workers: int, limit: int) -> tuple[int, str]:
+    """How many query workers may hold a copy of the graph in memory beside the server's within `limit` MiB: all
+    those asked for, or fewer, or none (then the store goes on disk); and why, when not all."""
+    each = in_memory_mib(quads, 1) + PROCESS_MIB
+    fit = min(workers, limit // each - 1)
+    if fit == workers:
+        return workers, ""
+    copies = f"{workers + 1} copies of about {each:,} MiB in memory would pass --memory-limit {limit:,}"
+    return (fit, f"{fit} query worker{'s' if fit > 1 else ''} of {workers}: {copies}") if fit > 0 else (0, copies)
 
 
 def in_memory_mib(quads: int, copies: int) -> int:

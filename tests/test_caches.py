@@ -456,3 +456,26 @@ def test_the_default_answers_are_prepared_at_start_up_and_other_parameters_evalu
         for fmt in ("json", "csv", "html"):
             assert client.get("/queries/source-claims", params=other | {"page": n, "format": fmt}).status_code == 200
     assert len(served.ran) == 1 and "source-001" in served.ran[0]
+
+
+def test_a_request_waiting_for_an_answer_being_prepared_keeps_its_own_time_limit(seed_store):
+    from server.answers import Answers
+
+    class Slow(InProcess):
+        async def run(self, job: Job, timeout: float) -> Written:
+            await asyncio.sleep(0.5)
+            return await super().run(job, timeout)
+
+    text = canned_text("source-claims")
+    answers = Answers(Slow(seed_store), max_entries=8)
+
+    async def prepared_while_asked() -> tuple[object, object]:
+        preparing = asyncio.create_task(answers.warm([text], 1))
+        await asyncio.sleep(0.05)
+        with pytest.raises(QueryTimeout, match=r"not ready within 0\.1 s"):
+            await answers.page(text, JSON, 0, 5, 0.1)
+        await preparing
+        return answers.kept.get(text), await answers.page(text, JSON, 0, 5, 0.1)
+
+    kept, page = run(prepared_while_asked())
+    assert kept is not None and page.count == 5 and len(answers.pool.jobs) == 1

@@ -176,20 +176,34 @@ def test_an_on_disk_store_loads_once(tmp_path):
     assert marker.stat().st_mtime_ns == first
 
 
+def test_the_memory_limit_decides_how_many_copies_of_the_graph_are_held_in_memory():
+    from server.site import in_memory_mib, memory_plan
+
+    assert in_memory_mib(994_571, 1) == 391  # measured: 390 MiB for a million-triple store, once loaded
+    assert memory_plan(10_000, 3, 1024) == (3, "")
+    assert memory_plan(994_571, 3, 4096) == (3, "")
+    assert memory_plan(994_571, 3, 1024) == (
+        1,
+        "1 query worker of 3: 4 copies of about 439 MiB in memory would pass --memory-limit 1,024",
+    )
+    assert memory_plan(994_571, 3, 1500) == (2, "2 query workers of 3: 4 copies of about 439 MiB in memory would "
+                                                 "pass --memory-limit 1,500")  # fmt: skip
+    assert memory_plan(2_000_000, 3, 1024) == (0, "4 copies of about 834 MiB in memory would pass --memory-limit 1,024")
+
+
 def test_past_the_memory_limit_the_store_is_served_from_disk_with_the_same_answers():
     from server.config import Settings
-    from server.site import build_site, in_memory_mib
+    from server.site import build_site
 
-    assert in_memory_mib(994_571, 4) == 1564  # the million-triple graph in the server and 3 workers
     query = {
         "query": "SELECT ?s ?name WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?s ?name"
     }
     answers = []
-    for limit in (1024, 1):  # the repository's graph takes about 17 MiB in 4 copies
+    for limit in (1024, 1):  # the repository's graph takes about 53 MiB a process
         site = build_site(Settings.load(environ={}, workers=1, memory_limit=limit))
         assert site.serving() == ("the embedded store in memory" if limit > 1 else
-                                  "the embedded store on disk (2 copies in memory would take about 9 MiB, over "
-                                  "--memory-limit)")  # fmt: skip
+                                  "the embedded store on disk (2 copies of about 53 MiB in memory would pass "
+                                  "--memory-limit 1)")  # fmt: skip
         site.close()
         with serving(workers=1, memory_limit=limit) as url:
             answers.append([httpx.get(f"{url}/sparql", params=query).content, httpx.get(f"{url}/id/kazakhstan.ttl")])
