@@ -121,7 +121,8 @@ def build_site(settings: Settings) -> Site:
         source, placement = StoreSource(settings.store_path, on_disk=True), f"--store {settings.store_path}"
     else:
         snapshot = Path(tempfile.mkdtemp(prefix="rkg-")) / "snapshot"  # the workers' copy, removed on close
-        workers, placement = memory_plan(len(store), settings.workers, settings.memory_limit)
+        share = settings.memory_limit // settings.http_workers  # each HTTP worker builds a site of its own
+        workers, placement = memory_plan(len(store), settings.workers, share)
         if workers == 0:  # not even one worker's copy fits beside the server's: all share one on-disk store
             workers = settings.workers
             store = persistent_store(snapshot, store, version)
@@ -141,7 +142,7 @@ def memory_plan(quads: int, workers: int, limit: int) -> tuple[int, str]:
     fit = min(workers, limit // each - 1)
     if fit == workers:
         return workers, ""
-    copies = f"{workers + 1} copies of about {each:,} MiB in memory would pass --memory-limit {limit:,}"
+    copies = f"{workers + 1} copies of about {each:,} MiB in memory would pass {limit:,} MiB (--memory-limit)"
     return (fit, f"{fit} query worker{'s' if fit > 1 else ''} of {workers}: {copies}") if fit > 0 else (0, copies)
 
 
