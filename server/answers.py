@@ -6,7 +6,8 @@ thousands of rows). The data is read-only while it is served, so the answer of a
 parameters is evaluated once, by the query pool like any other query (the request's time limit, same engine, same
 guard), up to `ROWS` rows, and kept (least recently used go first). Each page, in any format, is then written from the
 kept rows by the endpoint's writer: the same bytes as evaluating that page. An answer longer than `ROWS` is kept
-up to there, and pages past it are evaluated one by one as before.
+up to there, and pages past it are evaluated one by one as before; so is every page of an answer larger than all
+that is kept (`MAX_BYTES`).
 
 At start-up the answers of the canned queries with their default parameters are made in the background, one
 at a time (the other workers stay free for requests), so the first visitors of the canned queries, the
@@ -76,6 +77,7 @@ class Answers:
         self.rows = rows
         self.kept: LRU[str, Answer] = LRU(max_entries, max_bytes)
         self._pending: dict[str, asyncio.Future[Answer | None]] = {}
+        self._too_large: set[str] = set()  # answers larger than all that is kept: paged by evaluation, as before
 
     @property
     def enabled(self) -> bool:
@@ -83,7 +85,7 @@ class Answers:
 
     async def page(self, query: str, media_type: str, offset: int, size: int, timeout: float) -> Written:
         """Rows `offset` to `offset + size` of the answer to `query` as `media_type` (truncated when more follow)."""
-        answer = await self.answer(query, timeout) if self.enabled else None
+        answer = await self.answer(query, timeout) if self.enabled and query not in self._too_large else None
         if answer is None or not answer.covers(offset, size):
             return await self.pool.run(Job(query, media_type, size, PREFIXES, offset=offset), timeout)
         return write(Rows(answer.variables, answer.rows), media_type, size, offset)
@@ -111,7 +113,9 @@ class Answers:
             raise
         finally:
             del self._pending[query]
-        if answer is not None:
+        if answer is not None and len(written.body) > self.kept.max_bytes:
+            self._too_large.add(query)
+        elif answer is not None:
             self.kept.put(query, answer, len(written.body))
         future.set_result(answer)
         return answer

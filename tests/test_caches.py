@@ -479,3 +479,13 @@ def test_a_request_waiting_for_an_answer_being_prepared_keeps_its_own_time_limit
 
     kept, page = run(prepared_while_asked())
     assert kept is not None and page.count == 5 and len(answers.pool.jobs) == 1
+
+
+def test_an_answer_larger_than_all_that_is_kept_is_paged_by_evaluation(seed_store):
+    from server.answers import Answers
+
+    text = canned_text("source-claims")
+    answers = Answers(InProcess(seed_store), max_entries=8, max_bytes=1000)
+    pages = [run(answers.page(text, JSON, offset, 5, 10)) for offset in (0, 5, 10)]
+    assert [p.count for p in pages] == [5, 5, 5] and len(answers.kept) == 0
+    assert [(j.cap, j.offset) for j in answers.pool.jobs] == [(answers.rows, 0), (5, 5), (5, 10)]
