@@ -270,6 +270,31 @@ create procedure DB.DBA.RKG_SWAP (in pairs any, in stale any, in by_difference i
 """
 
 
+@dataclass(frozen=True)
+class SqlCensus:
+    """The project's graphs and their triple counts read through SQL: 30 times faster than the same COUNT over
+    SPARQL (801 graphs of the 1M benchmark: 0.4 s against 11.5 s)."""
+
+    isql: Isql
+
+    def counts(self, graphs: Sequence[str]) -> dict[str, int]:
+        """The number of triples in each of these graphs (0 for a graph the engine does not hold)."""
+        if not graphs:
+            return {}
+        rows = self.isql.run(
+            "".join(f"select count (*) from DB.DBA.RDF_QUAD where G = iri_to_id ({_sql(g)}, 0);\n" for g in graphs)
+        )
+        if len(rows) != len(graphs):
+            raise RkgError(f"Virtuoso ({self.isql.address}) answered {len(rows)} counts for {len(graphs)} graphs.")
+        return {graph: int(row) for graph, row in zip(graphs, rows, strict=True)}
+
+    def graphs(self, *prefixes: str) -> set[str]:
+        """The graphs whose IRI starts with one of the `prefixes`."""
+        tests = " or ".join(f"starts_with (id_to_iri (G), {_sql(prefix)})" for prefix in prefixes)
+        rows = self.isql.run(f"select id_to_iri (G) from (select distinct G from DB.DBA.RDF_QUAD) x where {tests};")
+        return {row.strip() for row in rows}
+
+
 class Virtuoso:
     """Virtuoso's bulk loader through isql; the swap is one SQL transaction (SWAP_PROCEDURE)."""
 
@@ -278,6 +303,7 @@ class Virtuoso:
     def __init__(self, engine: Engine, isql: Isql):
         self.target = engine.url
         self.isql = isql
+        self.census = SqlCensus(isql)
 
     def recorded(self) -> Record:
         """The record of the last load (creating its table on first use)."""

@@ -35,6 +35,7 @@ class GraphStore:
     update: str
     timeout: float = 600.0
     union = False  # these engines read a default graph of several graphs correctly
+    census = None  # counted over SPARQL
 
     @property
     def target(self) -> str:
