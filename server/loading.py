@@ -176,6 +176,11 @@ class Plan:
     def moves(self) -> bool:
         return bool(self.load or self.stale) or self.union == "whole"
 
+    @property
+    def dropped(self) -> list[str]:
+        """The stale graphs that were live (not staging leftovers)."""
+        return [g for g in self.stale if STAGING not in g]
+
 
 def plan_load(files: list[GraphFile], live: dict[str, int], held: set[str], recorded: Record, union: bool) -> Plan:
     """The plan of a load of `files`: `live` is the engine's triple count of each graph of the build and of
@@ -186,9 +191,10 @@ def plan_load(files: list[GraphFile], live: dict[str, int], held: set[str], reco
     ids = {f.iri for f in same}
     changed = [f for f in files if f.iri not in ids]
     stale = sorted(held - {f.iri for f in files})
+    lost = set(recorded) - {UNION_GRAPH} - held - {f.iri for f in files}  # recorded, but gone behind our back
     if not union:
         mode = "none"
-    elif first or not union_trusted(recorded, live.get(UNION_GRAPH, 0)):
+    elif first or lost or not union_trusted(recorded, live.get(UNION_GRAPH, 0)):
         mode = "whole"
     else:
         mode = "difference" if changed or stale else "same"
@@ -284,9 +290,9 @@ def load_staged(
         apply_plan(plan, files, record, census, carrier, echo, token)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    dropped = [g for g in plan.stale if STAGING not in g]
+    seconds = time.monotonic() - start
     summary = LoadSummary(
-        len(data), sum(f.triples for f in data), dropped, time.monotonic() - start, len(plan.load), len(plan.unchanged)
+        len(data), sum(f.triples for f in data), plan.dropped, seconds, len(plan.load), len(plan.unchanged)
     )
     echo(f"loaded {summary.graphs} graphs, {summary.triples} triples in {summary.seconds:.1f} s")
     return summary
@@ -391,9 +397,8 @@ def swapped(plan: Plan, seconds: float) -> str:
         line = f"replaced {len(plan.load)} live graphs{union} at once in {seconds:.2f} s"
     if plan.unchanged and plan.moves:
         line += f"; left {len(plan.unchanged)} unchanged graphs alone"
-    dropped = [g for g in plan.stale if STAGING not in g]
-    if dropped:
-        line += f"; dropped {len(dropped)} graphs no longer in the build: {', '.join(dropped)}"
+    if plan.dropped:
+        line += f"; dropped {len(plan.dropped)} graphs no longer in the build: {', '.join(plan.dropped)}"
     return line
 
 

@@ -79,4 +79,7 @@ def test_the_plan_moves_only_what_changed():
     assert [f.name for f in tampered.load] == ["a"]  # a live count that differs: loaded again
     untrusted = plan_load(files, {**live, UNION_GRAPH: 24}, held, record, union=True)
     assert untrusted.union == "whole" and not untrusted.load  # the union alone is reloaded
+    lost = plan_load(files[:2], live, held - {files[2].iri}, record, union=True)
+    assert lost.union == "whole" and not lost.stale  # a recorded graph dropped behind our back: its triples may
+    # still be in the union, and no difference would remove them
     assert plan_load(files, live, held, {}, union=False).union == "none"
