@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 STAGING = "?staging="  # a staging graph is <live IRI>?staging=<token>
 UNION_GRAPH = BASE_IRI + "union-graph"  # the union of the graphs, for Virtuoso (see union_lines)
-BATCH = 100  # graphs staged, then counted, together
+BATCH = 250  # graphs staged, then counted, together (Virtuoso checkpoints after each batch)
 FAN_IN = 500  # files merged at once when writing the union (fewer open files than graphs at 10^7 triples)
 
 Record = dict[str, tuple[str, int]]  # graph IRI -> (digest, triples), as last loaded
