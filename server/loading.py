@@ -45,6 +45,10 @@ BATCH = 250  # graphs staged, then counted, together (Virtuoso checkpoints after
 FAN_IN = 500  # files merged at once when writing the union (fewer open files than graphs at 10^7 triples)
 
 Record = dict[str, tuple[str, int]]  # graph IRI -> (digest, triples), as last loaded
+FIRST_FAILED = (
+    "This was a first load: what it loaded was dropped again, so the engine holds none of the project's graphs, and "
+    "the server will not start on it until a load succeeds."
+)
 
 
 @dataclass(frozen=True)
@@ -348,9 +352,11 @@ def apply_plan(
         if plan.first or plan.moves or stale:
             pairs = [] if plan.first else list(targets.items())
             carrier.swap(Change(pairs, stale, plan.union == "difference", record))
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(RkgError):  # best effort: a leftover staging graph is dropped by the next load
             carrier.drop(list(targets.values()))
+        if plan.first and isinstance(err, RkgError):
+            raise RkgError(f"{err} {FIRST_FAILED}") from None
         raise
     finally:
         carrier.done([f.path for f in files])
