@@ -2,10 +2,11 @@
 
 Queries go over HTTP with GET, or a form POST when long (Virtuoso 7.2 hangs on a POST of
 `application/sparql-query`). Loading goes through Virtuoso's SQL client `isql-vt` (server/loading.py decides what
-moves): each changed named graph is bulk-loaded into a staging graph, its triple count is checked over SPARQL, and
-only when every one is staged and checked are the live graphs replaced, the union graph updated by its difference
-and the record of digests kept, all in one SQL transaction; a failure at any step leaves the previous graphs
-serving. A first load (no project graph in the engine) goes straight into the live graphs.
+moves): each changed named graph is bulk-loaded into a staging graph (a checkpoint after each loader run), its triple
+count is checked through SQL, and only when every one is staged and checked are the live graphs replaced, the union
+graph updated by its difference and the record of digests kept, all in one SQL transaction; a failure at any step
+leaves the previous graphs serving. A first load (no project graph in the engine) goes straight into the live
+graphs.
 """
 
 from __future__ import annotations
