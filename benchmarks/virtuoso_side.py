@@ -3,12 +3,12 @@ and every canned query sent to it the way the server's remote mode sends it.
 
 Each size gets a new database (`scripts/virtuoso start DIR`, on free loopback ports). The data folder (ontology
 and synthetic data, one named graph per file) is written as one N-Quads dump, streamed file by file, into the
-folder the engine may read, and loaded with `server.engine.load_build` (per-graph staging, count checks, one
-swap transaction), which is what `rkg load` runs. Virtuoso 7.2 is then restarted once: in the first run of a new
-database it answers queries with `*` property paths over an explicit dataset wrongly (see
-tests/test_engine_queries.py). Queries go as a form POST with the project's prefixes prepended and the dataset
-given explicitly, as the server sends it: the union graph `load_build` loads as the default graph, and one
-named-graph-uri per graph. Memory is the Virtuoso process's
+folder the engine may read, and loaded with `server.engine.load_build`, which is what `rkg load` runs (into a new
+database it is a first load: each graph straight into its live name, its count checked, then the union graph).
+Virtuoso 7.2 is then restarted once: in the first run of a new database it answers queries with `*` property paths
+over an explicit dataset wrongly (see tests/test_engine_queries.py). Queries go as a form POST with the project's
+prefixes prepended and the dataset given explicitly, as the server sends it: the union graph `load_build` loads as
+the default graph, and one named-graph-uri per graph. Memory is the Virtuoso process's
 resident set (VmRSS) and its peak (VmHWM), read from /proc.
 """
 

@@ -1,8 +1,9 @@
 """Loading a build into any SPARQL 1.1 engine with the Graph Store HTTP Protocol and SPARQL Update (Fuseki,
 GraphDB, Oxigraph's server…), for engines without a bulk loader we drive (Virtuoso's is in server/engine.py).
 
-Each graph is PUT into its staging graph; the swap is one SPARQL Update request of MOVEs and DROPs, which these
-engines apply as one transaction (the staging and checks are server/loading.py's).
+Each graph is PUT into its staging graph (on a first load, straight into its live graph); the swap is one SPARQL
+Update request of MOVEs and DROPs, which these engines apply as one transaction (the staging and checks are
+server/loading.py's). No record of digests is kept: every load moves every graph.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import httpx
 
 from server.engine import Engine
 from server.errors import EngineError
-from server.loading import LoadSummary, load_staged
+from server.loading import Change, LoadSummary, Record, load_staged
 
 
 def swap_update(pairs: list[tuple[str, str]], stale: list[str]) -> str:
@@ -34,6 +35,7 @@ class GraphStore:
     update: str
     timeout: float = 600.0
     union = False  # these engines read a default graph of several graphs correctly
+    census = None  # counted over SPARQL
 
     @property
     def target(self) -> str:
@@ -45,8 +47,13 @@ class GraphStore:
             self._send("PUT", self.store, params={"graph": graph}, content=path.read_bytes(),
                        headers={"Content-Type": "application/n-triples"})  # fmt: skip
 
-    def swap(self, pairs: list[tuple[str, str]], stale: list[str]) -> None:
-        self._update(swap_update(pairs, stale))
+    def recorded(self) -> Record:
+        """No record is kept here: every graph is staged and swapped at every load."""
+        return {}
+
+    def swap(self, change: Change) -> None:
+        if change.pairs or change.stale:
+            self._update(swap_update(change.pairs, change.stale))
 
     def drop(self, graphs: list[str]) -> None:
         self._update(swap_update([], graphs))

@@ -6,6 +6,7 @@ import os
 import random
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -74,7 +75,8 @@ def test_load_prints_one_line_per_graph_and_a_summary(loaded, store):
         name = graph.removeprefix(GRAPH_BASE)
         assert any(f" {name} " in line and f" {len(triples)} triples" in line for line in out.splitlines()), out
     assert f"loaded {len(expected_graphs(store))} graphs, {len(list(store))} triples in " in out
-    assert f"replaced {len(expected_graphs(store))} live graphs and their union at once" in out
+    assert "a first load (the engine holds none of the project's graphs), straight into the live graphs" in out
+    assert f"loaded {len(expected_graphs(store))} live graphs and their union directly (first load)" in out
 
 
 def test_each_named_graph_holds_exactly_its_files_triples(loaded, virtuoso, store):
@@ -106,6 +108,8 @@ def test_loading_twice_changes_nothing(loaded, virtuoso):
     before = snapshot(virtuoso.engine)
     again = virtuoso.load()
     assert again.returncode == 0, again.stdout + again.stderr
+    assert f"nothing moved: all {len(before)} graphs are as the last load left them" in again.stdout
+    assert "staged and checked" not in again.stdout  # nothing was even staged
     assert snapshot(virtuoso.engine) == before
     assert not [g for g in virtuoso.engine.graphs(GRAPH_BASE) if STAGING in g]
 
@@ -130,7 +134,7 @@ def test_a_failed_load_leaves_the_previous_graphs_serving(loaded, virtuoso, stor
     original = server.loading.write_graph_files
 
     def damaged(nq: Path, folder: Path):
-        files = original(nq, folder)
+        files = [replace(f, digest="changed") for f in original(nq, folder)]  # every graph is staged again
         victim = files[len(files) // 2]  # mid-way: earlier graphs are already staged
         lines = victim.path.read_text(encoding="utf-8").splitlines()
         victim.path.write_text("\n".join(damage(lines)) + "\n", encoding="utf-8")
@@ -183,3 +187,63 @@ def _rkg_command() -> list[str]:
     import sys
 
     return [sys.executable, "-m", "server.cli"]
+
+
+def _with(store: ox.Store, *quads: ox.Quad) -> ox.Store:
+    changed = ox.Store()
+    changed.extend(store)
+    changed.extend(quads)
+    return changed
+
+
+def _union(engine: Engine) -> set[ox.Triple]:
+    return set(engine.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}"))
+
+
+def _expected_union(store: ox.Store) -> set[ox.Triple]:
+    return {
+        t for graph, triples in expected_graphs(store).items()
+        for t in skolemise_graph(triples, graph.removeprefix(GRAPH_BASE))
+    }  # fmt: skip
+
+
+def test_a_changed_file_replaces_only_its_graph_and_the_union_follows(loaded, virtuoso, store):
+    engine = virtuoso.engine
+    before, union_before = snapshot(engine), _union(engine)
+    seed0, seed1 = ox.NamedNode(GRAPH_BASE + "seed-000"), ox.NamedNode(GRAPH_BASE + "seed-001")
+    shared = ox.Triple(ox.NamedNode(GRAPH_BASE + "shared"), ox.NamedNode(GRAPH_BASE + "p"), ox.Literal("in two"))
+    own = ox.Triple(ox.NamedNode(GRAPH_BASE + "own"), ox.NamedNode(GRAPH_BASE + "p"), ox.Literal("in one"))
+    steps = [
+        (_with(store, ox.Quad(*shared, seed0), ox.Quad(*shared, seed1), ox.Quad(*own, seed0)), 2),
+        (_with(store, ox.Quad(*shared, seed1)), 1),  # seed-000 back as it was: `own` leaves, `shared` stays
+        (store, 1),  # seed-001 back as it was: `shared` leaves the union too
+    ]
+    for number, (build, changed) in enumerate(steps):
+        lines: list[str] = []
+        summary = load_build(_build_dir(virtuoso, build, f"step-{number}"), engine, virtuoso.isql, echo=lines.append)
+        assert (summary.loaded, summary.unchanged) == (changed, len(before) - changed), lines
+        assert any(f"replaced {changed} live graphs and the union by its difference" in line for line in lines)
+        assert _union(engine) == _expected_union(build)  # the union is exactly the union of the graphs
+        assert engine.count(UNION_GRAPH) == len(_expected_union(build))
+    assert snapshot(engine) == before and _union(engine) == union_before
+
+
+def test_a_failed_first_load_leaves_no_graph_behind(store, tmp_path, monkeypatch):
+    original = server.loading.write_graph_files
+
+    def damaged(nq: Path, folder: Path):
+        files = original(nq, folder)
+        victim = files[len(files) // 2]
+        victim.path.write_text("", encoding="utf-8")  # its count will not match
+        return files
+
+    with running(tmp_path / "vt") as vt:
+        monkeypatch.setattr(server.loading, "write_graph_files", damaged)
+        with pytest.raises(RkgError, match=r"the engine holds 0 triples.*This was a first load: what it loaded was"):
+            load_build(_build_dir(vt, store, "first"), vt.engine, vt.isql, echo=lambda _: None)
+        assert vt.engine.graphs(GRAPH_BASE) == set() and vt.engine.count(UNION_GRAPH) == 0
+        monkeypatch.setattr(server.loading, "write_graph_files", original)
+        lines: list[str] = []
+        load_build(_build_dir(vt, store, "again"), vt.engine, vt.isql, echo=lines.append)
+        assert any("a first load" in line for line in lines)  # still a first load: nothing was left behind
+        assert vt.engine.graphs(GRAPH_BASE) == set(expected_graphs(store))
