@@ -31,6 +31,7 @@ from server.engine import json_term
 from server.errors import RkgError
 from server.executor import Job, QueryPool, QueryTimeout
 from server.lru import LRU
+from server.memory import give_back
 from server.project import PREFIXES
 from server.remote import RemotePool
 from server.results import Rows, Written, write
@@ -117,6 +118,7 @@ class Answers:
             self._too_large.add(query)
         elif answer is not None:
             self.kept.put(query, answer, len(written.body))
+        await asyncio.to_thread(give_back)  # the JSON read back is garbage now
         future.set_result(answer)
         return answer
 

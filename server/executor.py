@@ -24,12 +24,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from server.errors import RkgError
-from server.memory import resident_bytes, trim
+from server.memory import give_back, settle
 from server.results import Written, write
 
 log = logging.getLogger(__name__)
 _CONTEXT = mp.get_context("spawn")
-GROWTH = 64 * 2**20  # a worker that has grown this much past its size with the store gives memory back (memory.py)
 
 
 class QueryTimeout(RkgError):
@@ -81,8 +80,7 @@ def evaluate(store: ox.Store, job: Job) -> Written:
 
 def _worker_main(source: StoreSource, jobs: Connection, replies: Connection) -> None:
     store = source.open()
-    trim()
-    settled = resident_bytes()
+    settle()
     replies.send(("ready", None))
     while True:
         try:
@@ -95,8 +93,7 @@ def _worker_main(source: StoreSource, jobs: Connection, replies: Connection) -> 
             replies.send(("error", f"SPARQL syntax error: {err}"))
         except (OSError, ValueError, TypeError, RuntimeError) as err:
             replies.send(("error", f"the query could not be evaluated: {err}"))
-        if resident_bytes() > settled + GROWTH:  # after the reply is sent: a large query's memory goes back
-            trim()
+        give_back()  # after the reply is sent: a large query's memory goes back
 
 
 @dataclass(eq=False)

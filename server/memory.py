@@ -14,6 +14,8 @@ import functools
 import os
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+GROWTH = 64 * 2**20  # a process that has grown this much past its settled size gives memory back
+_settled = 0  # this process's size after its last trim
 
 
 @functools.cache
@@ -39,3 +41,16 @@ def resident_bytes() -> int:
             return int(statm.read().split()[1]) * PAGE
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def settle() -> None:
+    """Trim, and take this process's size now as the size to grow from (after start-up, after a trim)."""
+    global _settled
+    trim()
+    _settled = resident_bytes()
+
+
+def give_back() -> None:
+    """After large work (a query, a big page): trim if the process has grown by GROWTH since it last settled."""
+    if resident_bytes() > _settled + GROWTH:
+        settle()

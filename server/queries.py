@@ -3,6 +3,7 @@ with its typed parameters), results as SPARQL JSON, CSV, TSV or an HTML table, p
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
@@ -16,6 +17,8 @@ from server.contested import conflict_groups, subjects_of
 from server.endpoint import choose
 from server.executor import QueryFailed
 from server.formats import HTML
+from server.lru import LRU
+from server.memory import give_back
 from server.negotiate import prefers_html
 from server.pages import contested_page, query_index_page, query_page, results_page
 from server.responses import READ, etag, read_response
@@ -41,6 +44,7 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> Calla
     """The list route and one documented route per canned query; returns what prepares the answers of the canned
     queries with their default parameters (server/answers.py), for the application to start in the background."""
     answers = Answers(site.pool, site.settings.result_cache)
+    rendered: LRU[str, bytes] = LRU(min(site.settings.result_cache, 16), 32 * 2**20)  # contested pages by subject
 
     @app.api_route("/queries", methods=READ, summary="The canned queries (JSON or HTML)", tags=["canned queries"])
     def index(request: Request) -> Response:
@@ -52,13 +56,17 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> Calla
 
     @app.api_route("/contested", methods=READ, summary="Contested figures, side by side (HTML)", tags=["pages"])
     async def contested(request: Request, subject: str | None = None) -> Response:
-        sections = []
-        for name in ("conflicting-figures", "differing-figures"):
-            results = await _results(site, answers, queries[name])
-            groups = conflict_groups(site.store, results, subject)
-            sections.append({"name": name, "query": queries[name], "groups": groups})
-        subjects = subjects_of(site.store, await _results(site, answers, queries["differing-figures"]))
-        page = contested_page(sections, subjects, subject, base_iri=site.settings.base_iri).encode()
+        page = rendered.get(subject or "")
+        if page is None:  # at a million triples the page is megabytes, made in seconds: made once per subject
+            sections = []
+            for name in ("conflicting-figures", "differing-figures"):
+                results = await _results(site, answers, queries[name])
+                groups = conflict_groups(site.store, results, subject)
+                sections.append({"name": name, "query": queries[name], "groups": groups})
+            subjects = subjects_of(site.store, await _results(site, answers, queries["differing-figures"]))
+            page = contested_page(sections, subjects, subject, base_iri=site.settings.base_iri).encode()
+            rendered.put(subject or "", page, len(page))
+            await asyncio.to_thread(give_back)
         tag = etag(site.version, "contested", subject or "")
         return read_response(request, page, "text/html; charset=utf-8", tag, site.modified)
 

@@ -25,7 +25,7 @@ from server.engine import Engine
 from server.errors import RkgError
 from server.executor import QueryPool, StoreSource
 from server.loading import STAGING, UNION_GRAPH
-from server.memory import trim
+from server.memory import settle, trim
 from server.project import GRAPH_BASE
 from server.remote import RemotePool, RemoteStore
 from server.store import ReadStore, data_version, persistent_store
@@ -33,6 +33,7 @@ from server.validation import Report, validate
 
 BYTES_PER_QUAD = 412  # of an in-memory pyoxigraph store, once loaded (see in_memory_mib)
 PROCESS_MIB = 48  # a server or worker process without its store (Python, pyoxigraph, FastAPI)
+KEPT_MIB = 128  # what the server process keeps beside its store: canned answers, pages, results (measured: ~130 at 1M)
 
 
 class InvalidData(RkgError):
@@ -127,11 +128,11 @@ def build_site(settings: Settings) -> Site:
             workers = settings.workers
             store = persistent_store(snapshot, store, version)
             source = StoreSource(snapshot, on_disk=True)
-            trim()  # the copy validation made goes back to the system
         else:
             store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
             source = StoreSource(snapshot)
     pool = QueryPool(source, workers)
+    settle()  # what start-up took beyond the store goes back; later growth is measured from here (memory.py)
     return Site(settings, store, report.triples, version, modified, pool, graphs, snapshot, placement)
 
 
@@ -139,10 +140,13 @@ def memory_plan(quads: int, workers: int, limit: int) -> tuple[int, str]:
     """How many query workers may hold a copy of the graph in memory beside the server's within `limit` MiB: all
     those asked for, or fewer, or none (then the store goes on disk); and why, when not all."""
     each = in_memory_mib(quads, 1) + PROCESS_MIB
-    fit = min(workers, limit // each - 1)
+    fit = min(workers, (limit - KEPT_MIB) // each - 1)
     if fit == workers:
         return workers, ""
-    copies = f"{workers + 1} copies of about {each:,} MiB in memory would pass {limit:,} MiB (--memory-limit)"
+    copies = (
+        f"{workers + 1} copies of about {each:,} MiB in memory and {KEPT_MIB} MiB kept by the server would pass "
+        f"{limit:,} MiB (--memory-limit)"
+    )
     return (fit, f"{fit} query worker{'s' if fit > 1 else ''} of {workers}: {copies}") if fit > 0 else (0, copies)
 
 

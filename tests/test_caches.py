@@ -489,3 +489,21 @@ def test_an_answer_larger_than_all_that_is_kept_is_paged_by_evaluation(seed_stor
     pages = [run(answers.page(text, JSON, offset, 5, 10)) for offset in (0, 5, 10)]
     assert [p.count for p in pages] == [5, 5, 5] and len(answers.kept) == 0
     assert [(j.cap, j.offset) for j in answers.pool.jobs] == [(answers.rows, 0), (5, 5), (5, 10)]
+
+
+def test_the_contested_page_is_made_once_per_subject(served, monkeypatch):
+    import server.queries
+
+    made: list[str | None] = []
+    page = server.queries.contested_page
+
+    def counted(sections: object, subjects: object, subject: str | None, **options: object) -> str:
+        made.append(subject)
+        return page(sections, subjects, subject, **options)
+
+    monkeypatch.setattr(server.queries, "contested_page", counted)
+    kazakhstan = {"subject": "https://w3id.org/repatriation-kg/id/kazakhstan"}
+    pages = [served.client.get("/contested", params=params) for params in ({}, {}, kazakhstan, kazakhstan)]
+    assert [p.status_code for p in pages] == [200] * 4
+    assert pages[0].content == pages[1].content and pages[2].content == pages[3].content != pages[0].content
+    assert made == [None, kazakhstan["subject"]] and served.ran == []  # the answers were prepared at start-up
