@@ -29,6 +29,7 @@ JSON = "application/sparql-results+json"
 OFFERED = [JSON, HTML, "text/csv", "text/tab-separated-values"]
 CONTROL = ("page", "per_page", "format")
 PER_PAGE = 100
+CONTESTED = ("conflicting-figures", "differing-figures")  # the canned queries the /contested page shows
 _SCHEMA = {
     "iri": {"type": "string", "format": "uri"},
     "string": {"type": "string"},
@@ -58,12 +59,12 @@ def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> Calla
     async def contested(request: Request, subject: str | None = None) -> Response:
         page = rendered.get(subject or "")
         if page is None:  # at a million triples the page is megabytes, made in seconds: made once per subject
-            sections = []
-            for name in ("conflicting-figures", "differing-figures"):
-                results = await _results(site, answers, queries[name])
-                groups = conflict_groups(site.store, results, subject)
-                sections.append({"name": name, "query": queries[name], "groups": groups})
-            subjects = subjects_of(site.store, await _results(site, answers, queries["differing-figures"]))
+            results = {name: await _results(site, answers, queries[name]) for name in CONTESTED}
+            sections = [
+                {"name": name, "query": queries[name], "groups": conflict_groups(site.store, results[name], subject)}
+                for name in CONTESTED
+            ]
+            subjects = subjects_of(site.store, results["differing-figures"])
             page = contested_page(sections, subjects, subject, base_iri=site.settings.base_iri).encode()
             rendered.put(subject or "", page, len(page))
             await asyncio.to_thread(give_back)
