@@ -20,14 +20,12 @@ triples). Concurrent requests for one answer share one evaluation, each waiting 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from server.engine import json_term
 from server.errors import RkgError
 from server.executor import Job, QueryPool, QueryTimeout
 from server.lru import LRU
@@ -57,17 +55,12 @@ class Answer:
         return self.complete or offset + size < len(self.rows)
 
 
-def parse_answer(body: bytes) -> Answer | None:
-    """The rows of a SPARQL JSON SELECT result as our writer writes it; None for an ASK result."""
-    document = json.loads(body)
-    if "results" not in document:
+def parse_answer(written: Written) -> Answer | None:
+    """The rows of a SPARQL JSON SELECT result, read back by pyoxigraph's parser; None for an ASK result."""
+    result = ox.parse_query_results(written.body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(result, ox.QueryBoolean):
         return None
-    names = document["head"]["vars"]
-    rows = [
-        [json_term(binding[name]) if name in binding else None for name in names]
-        for binding in document["results"]["bindings"]
-    ]
-    return Answer([ox.Variable(n) for n in names], rows, "link" not in document["head"])
+    return Answer(list(result.variables), [list(solution) for solution in result], not written.truncated)
 
 
 class Answers:
@@ -106,7 +99,7 @@ class Answers:
         self._pending[query] = future
         try:
             written = await self.pool.run(Job(query, JSON, self.rows, PREFIXES), timeout)
-            answer = await asyncio.to_thread(parse_answer, written.body)
+            answer = await asyncio.to_thread(parse_answer, written)
         except BaseException as err:
             shared = err if isinstance(err, Exception) else QueryTimeout("the answer was interrupted; try again")
             future.set_exception(shared)
