@@ -98,7 +98,9 @@ def register(app: FastAPI, site: Site) -> None:
         if written.count is not None:
             headers["X-Result-Count"] = str(written.count)
         if written.truncated:
-            headers["X-Result-Truncated"] = f"only the first {written.count} results are returned (the result cap)"
+            limit = written.engine_limit
+            why = "the result cap" if limit is None else f"the engine's own limit of {limit} rows"
+            headers["X-Result-Truncated"] = f"only the first {written.count} results are returned ({why})"
         if not cacheable:
             return Response(written.body, media_type=written.media_type, headers=headers)
         params = [*request.query_params.multi_items()]

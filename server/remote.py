@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 import httpx
 import pyoxigraph as ox
@@ -256,7 +257,7 @@ class RemotePool:
                     answer = await self._ask(job, deadline - time.monotonic())
         except (TimeoutError, EngineStopped):
             raise stopped from None
-        return await asyncio.to_thread(read_answer, answer, job)
+        return await asyncio.to_thread(read_answer, *answer, job)
 
     def check_syntax(self, job: Job) -> None:
         """Oxigraph's parser on the query (lazy: nothing is evaluated), so both modes give the same errors."""
@@ -265,7 +266,8 @@ class RemotePool:
         except SyntaxError as err:
             raise QueryFailed(f"SPARQL syntax error: {err}") from None
 
-    async def _ask(self, job: Job, remaining: float) -> bytes:
+    async def _ask(self, job: Job, remaining: float) -> tuple[bytes, int | None]:
+        """The engine's answer to `job`, and its own row limit when it says it stopped there."""
         assert self._client is not None
         graph_query = job.media_type in GRAPH_TYPES
         query, default, named = dataset_request(job.query, *dataset(job, self.default, self.graphs))
@@ -297,7 +299,15 @@ class RemotePool:
         refusal = engine_refusal(httpx.Response(response.status_code, content=body))
         if refusal:
             raise QueryFailed(refusal)
-        return body
+        return body, engine_row_limit(response.headers)
+
+
+def engine_row_limit(headers: Mapping[str, str]) -> int | None:
+    """The row limit at which the engine says it may have stopped an answer: Virtuoso sends `X-SPARQL-MaxRows` with
+    a SELECT answer that reached its ResultSetMaxRows (rows may have followed; it cannot tell an answer of exactly
+    that many rows)."""
+    value = headers.get("x-sparql-maxrows", "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def dataset(job: Job, default: Sequence[str], graphs: Sequence[str]) -> tuple[Sequence[str], Sequence[str]]:
@@ -310,8 +320,10 @@ def dataset(job: Job, default: Sequence[str], graphs: Sequence[str]) -> tuple[Se
     return default, graphs
 
 
-def read_answer(body: bytes, job: Job) -> Written:
-    """The engine's answer written as the job asks, with Skolem IRIs back as blank nodes, capped and paged."""
+def read_answer(body: bytes, limit: int | None, job: Job) -> Written:
+    """The engine's answer written as the job asks, with Skolem IRIs back as blank nodes, capped and paged. An answer
+    the engine stopped at its own row `limit` is written as truncated, and a page past it is an error: the rows are
+    not silently lost."""
     try:
         if job.media_type in GRAPH_TYPES:
             parsed = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
@@ -320,7 +332,15 @@ def read_answer(body: bytes, job: Job) -> Written:
         result = ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
         if isinstance(result, ox.QueryBoolean):
             return write(result, job.media_type, job.cap, job.offset)
-        rows = ([None if t is None else from_engine(t) for t in solution] for solution in result)
-        return write(Rows(list(result.variables), rows), job.media_type, job.cap, job.offset)
+        rows = [[None if t is None else from_engine(t) for t in solution] for solution in result]
     except (SyntaxError, ValueError) as err:
         raise QueryFailed(f"the SPARQL engine's answer could not be read: {err}") from None
+    cut = limit is not None and len(rows) >= limit
+    if cut and job.offset >= len(rows):
+        raise EngineError(
+            f"the engine sends at most {len(rows)} rows of an answer (its own limit), so rows from {job.offset + 1} "
+            "on cannot be read: raise that limit (Virtuoso: ResultSetMaxRows in the [SPARQL] section of "
+            "virtuoso.ini) or narrow the query"
+        )
+    written = write(Rows(list(result.variables), rows, cut), job.media_type, job.cap, job.offset)
+    return replace(written, engine_limit=limit) if cut else written

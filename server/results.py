@@ -26,10 +26,12 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 @dataclass(frozen=True)
 class Rows:
-    """SELECT results read from elsewhere (an engine over HTTP): variable names and rows of terms in their order."""
+    """SELECT results read from elsewhere (an engine over HTTP): variable names and rows of terms in their order.
+    `cut`: the sender stopped at a row limit of its own, so rows may follow the last one (written as truncated)."""
 
     variables: list[ox.Variable]
     rows: Iterable[list]
+    cut: bool = False
 
     def __iter__(self) -> Iterator[list]:
         return iter(self.rows)
@@ -44,6 +46,7 @@ class Written:
     media_type: str
     count: int | None  # rows or triples written; None for ASK
     truncated: bool
+    engine_limit: int | None = None  # the external engine's own row limit, when it cut the answer
 
 
 def write(result: Result, media_type: str, cap: int, offset: int = 0) -> Written:
@@ -56,6 +59,7 @@ def write(result: Result, media_type: str, cap: int, offset: int = 0) -> Written
         return Written(ox.serialize(triples, format=fmt), media_type, len(triples), truncated)
     names = [v.value for v in result.variables]
     rows, truncated = _take(itertools.islice((list(s) for s in result), offset, None), cap)  # in variable order
+    truncated = truncated or (isinstance(result, Rows) and result.cut)
     writer = {
         "application/sparql-results+json": _json,
         "application/sparql-results+xml": _xml,

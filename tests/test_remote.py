@@ -21,9 +21,10 @@ import pytest
 from server.config import Settings
 from server.engine import Engine
 from server.errors import EngineError
+from server.executor import Job
 from server.gsp import swap_update
 from server.project import GRAPH_BASE
-from server.remote import dataset_request, with_dataset
+from server.remote import dataset_request, read_answer, with_dataset
 from server.site import EngineMismatch, build_site
 from server.skolem import GENID, from_engine, skolemise_graph, to_engine
 from tests.conftest import ROOT, SEEDS, rkg, serving
@@ -296,3 +297,33 @@ def test_many_graphs_are_named_in_the_query_text_and_pages_stay_the_same(engine_
         graph = "GRAPH ?g { kg:kazakhstan rdfs:label ?l }"
         found = httpx.get(f"{remote}/sparql", params={"query": f"SELECT ?g WHERE {{ {graph} }}", "format": "json"})
         assert {b["g"]["value"] for b in found.json()["results"]["bindings"]} == {GRAPH_BASE + "entities"}
+
+
+def _xml_rows(count: int) -> bytes:
+    rows = [[ox.Literal(n)] for n in range(count)]
+    solutions = ox.Store().query("SELECT ?n WHERE { VALUES ?n { " + " ".join(str(r[0]) for r in rows) + " } }")
+    return solutions.serialize(format=ox.QueryResultsFormat.XML)
+
+
+def test_an_answer_cut_at_the_engines_row_limit_is_truncated_and_a_page_past_it_an_error():
+    body = _xml_rows(5)
+    job = Job("SELECT ?n WHERE { ?s ?p ?n }", "application/sparql-results+json", 10, {})
+    whole = read_answer(body, None, job)  # no limit stated: five rows are the whole answer
+    assert (whole.count, whole.truncated, whole.engine_limit) == (5, False, None)
+    cut = read_answer(body, 5, job)  # stopped at its limit of 5: rows may follow
+    assert (cut.count, cut.truncated, cut.engine_limit) == (5, True, 5)
+    assert "results-truncated" in cut.body.decode()
+    inside = read_answer(body, 5, Job(job.query, job.media_type, 2, {}, offset=1))  # a page inside what was sent
+    assert (inside.count, inside.truncated) == (2, True)
+    with pytest.raises(EngineError, match=r"at most 5 rows.*from 6 on.*ResultSetMaxRows"):
+        read_answer(body, 5, Job(job.query, job.media_type, 2, {}, offset=5))
+
+
+def test_virtuosos_row_limit_is_reported_not_a_silent_cut(engine_url):
+    """The scratch Virtuoso's ResultSetMaxRows is 100,000 (scripts/virtuoso.ini.tmpl), below this server's cap."""
+    query = "SELECT ?s ?k WHERE { ?s ?p ?o VALUES ?k { 1 2 3 4 5 6 7 8 9 10 11 12 } }"  # 12 rows a triple: 128,700
+    with serving(workers=1, engine=engine_url, result_cap=150_000, query_timeout=60) as url:
+        response = httpx.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=90)
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Result-Count"] == "100000"
+    assert "engine's own limit of 100000 rows" in response.headers["X-Result-Truncated"]
