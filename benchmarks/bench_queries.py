@@ -43,6 +43,7 @@ BUSIEST = {
     KG + "kazakhstan": "?c rep:subject ?x . ?x a rep:State .",
     KG + "source-000": "?c rep:reportedIn ?x . ?x rep:fileName ?f .",
     KG + "operation-jusan": "?c rep:subject ?x . ?x a rep:Operation .",
+    KG + "yerzhan-ashykbayev": "?c rep:claimedBy ?x . ?x a rep:Person .",
 }
 
 
@@ -96,22 +97,30 @@ def parse_engines(text: str) -> list[str]:
 
 def bound_queries(replacements: dict[str, str], only: set[str]) -> list[tuple[str, str, str]]:
     """(name, query text, bindings shown) of every canned query with its default parameters, an IRI of the
-    repository's data replaced by the synthetic entity in `replacements`."""
+    repository's data replaced by the synthetic entity in `replacements`. A parameter that is empty by default
+    (the query then covers the whole graph) is also given its example, as `NAME (PARAM given)`: what a first
+    request for one entity costs."""
     import pyoxigraph as ox
 
     from server.canned import bind, load_queries
 
-    bound = []
-    for name, query in load_queries(ROOT / "queries").items():
-        if only and name not in only:
-            continue
-        bindings = query.bindings({})
+    def bound(query, given: dict[str, str]) -> tuple[str, str]:
+        bindings = query.bindings(given)
         for var, term in list(bindings.items()):
             if isinstance(term, ox.NamedNode) and term.value in replacements:
                 bindings[var] = ox.NamedNode(replacements[term.value])
         shown = ", ".join(f"?{v.value}={_short(t)}" for v, t in bindings.items()) or "(none)"
-        bound.append((name, bind(query.text, bindings), shown))
-    return bound
+        return bind(query.text, bindings), shown
+
+    queries = []
+    for name, query in load_queries(ROOT / "queries").items():
+        if only and name not in only:
+            continue
+        queries.append((name, *bound(query, {})))
+        for param in query.params:
+            if not param.default and param.example:
+                queries.append((f"{name} ({param.name} given)", *bound(query, {param.name: param.example})))
+    return queries
 
 
 def busiest(store, pattern: str) -> str | None:
@@ -310,6 +319,10 @@ def query_table(embedded: dict | None, virtuoso: dict | None, judged: bool) -> l
     return lines
 
 
+def _fast(queries: list[dict]) -> int:
+    return sum("p50" in q and q["p50"] < TARGET_P50_MS for q in queries)
+
+
 def _verdict(p50: float | None, judged: bool) -> str:
     if p50 is None:
         return "-"
@@ -326,8 +339,13 @@ def report(size: int, embedded: dict | None, virtuoso: dict | None) -> bool:
     print("\n".join(query_table(embedded, virtuoso, judged)))
     mark = (lambda good: "PASS" if good else "MISS") if judged else (lambda good: "(target at 1m)")
     judged_side = (embedded or virtuoso or {}).get("queries", [])
-    evaluated = sum("p50" in q and q["p50"] < TARGET_P50_MS for q in judged_side)
-    print(f"\nevaluation p50 under {TARGET_P50_MS:.0f} ms: {evaluated} of {len(judged_side)} queries")
+    evaluated = _fast(judged_side)
+    given = [q for q in judged_side if q["query"].endswith(" given)")]
+    print(
+        f"\nevaluation p50 under {TARGET_P50_MS:.0f} ms: {evaluated - _fast(given)} of "
+        f"{len(judged_side) - len(given)} queries with their defaults, {_fast(given)} of {len(given)} with a "
+        "parameter given"
+    )
     ok = not judged or evaluated == len(judged_side)
     if embedded:
         pages = sum(q.get("served_p50", math.inf) < TARGET_P50_MS for q in embedded["queries"])

@@ -115,7 +115,9 @@ def test_default_entities_are_replaced_by_the_busiest_synthetic_ones():
     assert f"VALUES (?state) {{ (<{KG}synthetic-state-1>) }}" in bound["state-figures"]
     assert f"<{KG}kazakhstan>" not in bound["state-figures"]
     assert f"VALUES (?source) {{ (<{KG}source-000>) }}" in bound["source-claims"]  # no replacement given
-    assert [name for name, _, _ in bound_queries({}, {"camps", "names"})] == ["camps", "names"]
+    assert [name for name, _, _ in bound_queries({}, {"camps", "names"})] == ["camps", "names", "names (entity given)"]
+    given = dict((name, text) for name, text, _ in bound_queries({KG + "operation-jusan": KG + "x"}, {"names"}))
+    assert f"VALUES (?entity) {{ (<{KG}x>) }}" in given["names (entity given)"] and "VALUES" not in given["names"]
 
 
 def test_many_graphs_go_into_from_clauses_that_name_the_same_dataset(store):
