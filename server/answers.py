@@ -13,8 +13,11 @@ At start-up the answers of the canned queries with their default parameters are 
 at a time (the other workers stay free for requests), so the first visitors of the canned queries, the
 contested-figures page and the sources page do not wait for them. No client waits on those, so each may take up
 to `PREPARING` seconds (on the on-disk store, see site.py, the slowest canned query takes about 10 s at a million
-triples). Concurrent requests for one answer share one evaluation, each waiting within its own time limit. With
-`max_entries` 0 (`--result-cache 0`) nothing is kept and every page is evaluated.
+triples). They are held for the server's life, outside the least-recently-used entries (whose room shrinks by
+their size): the defaults cover the whole graph and cost the most to evaluate again (up to a second at a million
+triples), while an answer for one given entity takes milliseconds. Concurrent requests for one answer share one
+evaluation, each waiting within its own time limit. With `max_entries` 0 (`--result-cache 0`) nothing is kept and
+every page is evaluated.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class Answers:
         self.pool = pool
         self.rows = rows
         self.kept: LRU[str, Answer] = LRU(max_entries, max_bytes)
+        self.held: dict[str, Answer] = {}  # prepared at start-up, never dropped (their bytes leave the LRU's room)
         self._pending: dict[str, asyncio.Future[Answer | None]] = {}
         self._too_large: set[str] = set()  # answers larger than all that is kept: paged by evaluation, as before
 
@@ -86,7 +90,7 @@ class Answers:
 
     async def answer(self, query: str, timeout: float) -> Answer | None:
         """The kept answer to `query`, evaluated first if need be (once, however many ask at the same time)."""
-        kept = self.kept.get(query)
+        kept = self.held.get(query) or self.kept.get(query)
         if kept is not None:
             return kept
         pending = self._pending.get(query)
@@ -123,3 +127,11 @@ class Answers:
                 await self.answer(query, max(timeout, PREPARING))
             except RkgError as err:
                 log.warning("could not prepare a canned answer at start-up: %s", err)
+            self.hold(query)
+
+    def hold(self, query: str) -> None:
+        """Keep the answer to `query`, if it is kept, for the server's life: out of the LRU, whose room shrinks."""
+        entry = self.kept.pop(query)
+        if entry is not None:
+            self.held[query], size = entry
+            self.kept.max_bytes -= size

@@ -34,6 +34,13 @@ class LRU(Generic[K, V]):
         self.hits += 1
         return entry[0]
 
+    def pop(self, key: K) -> tuple[V, int] | None:
+        """Take the value of `key` out, with its size (None when absent)."""
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry[1]
+        return entry
+
     def put(self, key: K, value: V, size: int) -> None:
         if self.max_entries < 1 or size > self.max_bytes:
             return

@@ -475,10 +475,30 @@ def test_a_request_waiting_for_an_answer_being_prepared_keeps_its_own_time_limit
         with pytest.raises(QueryTimeout, match=r"not ready within 0\.1 s"):
             await answers.page(text, JSON, 0, 5, 0.1)
         await preparing
-        return answers.kept.get(text), await answers.page(text, JSON, 0, 5, 0.1)
+        return answers.held.get(text), await answers.page(text, JSON, 0, 5, 0.1)
 
     kept, page = run(prepared_while_asked())
     assert kept is not None and page.count == 5 and len(answers.pool.jobs) == 1
+
+
+def test_the_answers_prepared_at_start_up_are_held_when_others_come_and_go(seed_store):
+    from server.answers import Answers
+    from server.executor import evaluate
+    from server.project import PREFIXES
+
+    default, others = canned_text("source-claims"), [canned_text(n) for n in ("camps", "sources", "names")]
+    answers = Answers(InProcess(seed_store), max_entries=1, max_bytes=10**6)
+
+    async def visits() -> None:
+        await answers.warm([default], 10)
+        for text in [*others, default, *others, default]:
+            await answers.page(text, JSON, 0, 5, 10)
+
+    run(visits())
+    evaluated = [job.query for job in answers.pool.jobs]
+    assert evaluated.count(default) == 1 and evaluated.count(others[0]) == 2  # the others went, and came again
+    whole = evaluate(seed_store, Job(default, JSON, answers.rows, PREFIXES))
+    assert answers.kept.max_bytes == 10**6 - len(whole.body)  # the held answer's bytes left the LRU's room
 
 
 def test_an_answer_larger_than_all_that_is_kept_is_paged_by_evaluation(seed_store):
