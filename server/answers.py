@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,6 +75,8 @@ class Answers:
         self.rows = rows
         self.kept: LRU[str, Answer] = LRU(max_entries, max_bytes)
         self.held: dict[str, Answer] = {}  # prepared at start-up, never dropped (their bytes leave the LRU's room)
+        self.held_bytes = 0
+        self.done = self.to_prepare = 0  # start-up progress (for /health): tried, of how many
         self._pending: dict[str, asyncio.Future[Answer | None]] = {}
         self._too_large: set[str] = set()  # answers larger than all that is kept: paged by evaluation, as before
 
@@ -122,16 +125,28 @@ class Answers:
     async def warm(self, queries: Iterable[str], timeout: float) -> None:
         """Evaluate the answers to `queries` one after another, each within `timeout` or PREPARING seconds, whichever
         is longer (no client waits on them); a failure is logged and the next one tried."""
+        queries = list(queries)
+        self.to_prepare += len(queries)
+        started = time.monotonic()
         for query in queries:
             try:
                 await self.answer(query, max(timeout, PREPARING))
             except RkgError as err:
                 log.warning("could not prepare a canned answer at start-up: %s", err)
             self.hold(query)
+            self.done += 1
+        log.info(
+            "canned answers prepared at start-up: %d of %d held (%.1f MiB) in %.1f s",
+            len(self.held),
+            len(queries),
+            self.held_bytes / 2**20,
+            time.monotonic() - started,
+        )
 
     def hold(self, query: str) -> None:
         """Keep the answer to `query`, if it is kept, for the server's life: out of the LRU, whose room shrinks."""
         entry = self.kept.pop(query)
         if entry is not None:
             self.held[query], size = entry
+            self.held_bytes += size
             self.kept.max_bytes -= size

@@ -111,9 +111,11 @@ def _errors(app: FastAPI) -> None:
 
 
 def _data_routes(app: FastAPI, site: Site) -> None:
-    @app.api_route("/health", methods=READ, summary="Liveness and the size and version of the data")
+    @app.api_route("/health", methods=READ, summary="Liveness, the size and version of the data, canned answers ready")
     def health() -> dict[str, object]:
-        return {"status": "ok", "triples": site.triples, "version": site.version}
+        answers = app.state.answers
+        prepared = {"done": answers.done, "of": answers.to_prepare, "held": len(answers.held)}
+        return {"status": "ok", "triples": site.triples, "version": site.version, "canned_answers": prepared}
 
     summary = summarise(site.store, site.triples)
 

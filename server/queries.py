@@ -44,7 +44,7 @@ _SCHEMA = {
 def register(app: FastAPI, site: Site, queries: dict[str, CannedQuery]) -> Callable[[], Awaitable[None]]:
     """The list route and one documented route per canned query; returns what prepares the answers of the canned
     queries with their default parameters (server/answers.py), for the application to start in the background."""
-    answers = Answers(site.pool, site.settings.result_cache)
+    answers = app.state.answers = Answers(site.pool, site.settings.result_cache)
     rendered: LRU[str, bytes] = LRU(min(site.settings.result_cache, 16), 32 * 2**20)  # contested pages by subject
 
     @app.api_route("/queries", methods=READ, summary="The canned queries (JSON or HTML)", tags=["canned queries"])

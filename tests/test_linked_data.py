@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import httpx
 import pyoxigraph as ox
@@ -141,6 +142,12 @@ def test_context_and_health(server_url):
     assert "rep" in httpx.get(f"{server_url}/context.jsonld").json()["@context"]
     health = httpx.get(f"{server_url}/health").json()
     assert health["status"] == "ok" and health["triples"] > 3000 and health["version"]
+    deadline = time.monotonic() + 60
+    while health["canned_answers"]["done"] < health["canned_answers"]["of"] and time.monotonic() < deadline:
+        time.sleep(0.2)  # the answers of the canned queries' defaults are prepared in the background at start-up
+        health = httpx.get(f"{server_url}/health").json()
+    canned = health["canned_answers"]
+    assert canned["of"] == len(httpx.get(f"{server_url}/queries").json()) and canned["held"] == canned["done"]
 
 
 def test_home_page(server_url):
