@@ -40,6 +40,7 @@ from server.results import Rows, Written, write
 
 log = logging.getLogger(__name__)
 
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 ROWS = 100_000  # rows of an answer kept; pages past them are evaluated one by one
 MAX_BYTES = 64 * 2**20  # answers kept in all, counted as the size of their SPARQL JSON
 JSON = "application/sparql-results+json"
@@ -60,11 +61,15 @@ class Answer:
 
 
 def parse_answer(written: Written) -> Answer | None:
-    """The rows of a SPARQL JSON SELECT result, read back by pyoxigraph's parser; None for an ASK result."""
+    """The rows of a SPARQL JSON SELECT result, read back by pyoxigraph's parser; None for an ASK result. A term
+    that recurs (a source's label on each of its claims) is kept once: at a million triples the answers prepared
+    at start-up hold 78 thousand distinct terms in 690 thousand cells."""
     result = ox.parse_query_results(written.body, format=ox.QueryResultsFormat.JSON)
     if isinstance(result, ox.QueryBoolean):
         return None
-    return Answer(list(result.variables), [list(solution) for solution in result], not written.truncated)
+    once: dict[Term, Term] = {}
+    rows = [[None if term is None else once.setdefault(term, term) for term in solution] for solution in result]
+    return Answer(list(result.variables), rows, not written.truncated)
 
 
 class Answers:

@@ -501,6 +501,18 @@ def test_the_answers_prepared_at_start_up_are_held_when_others_come_and_go(seed_
     assert answers.kept.max_bytes == 10**6 - len(whole.body)  # the held answer's bytes left the LRU's room
 
 
+def test_a_term_that_recurs_in_a_kept_answer_is_held_once(seed_store):
+    from server.answers import parse_answer
+    from server.executor import evaluate
+    from server.project import PREFIXES
+
+    text = "SELECT ?claim ?source WHERE { ?claim rep:reportedIn/rdfs:label ?source } ORDER BY ?source ?claim"
+    answer = parse_answer(evaluate(seed_store, Job(text, JSON, 10_000, PREFIXES)))
+    assert answer is not None and len(answer.rows) > 50
+    sources = [row[1] for row in answer.rows]
+    assert len({id(s) for s in sources}) == len(set(sources)) < len(sources)  # one object per distinct label
+
+
 def test_an_answer_larger_than_all_that_is_kept_is_paged_by_evaluation(seed_store):
     from server.answers import Answers
 
