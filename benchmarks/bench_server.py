@@ -478,6 +478,43 @@ def fetch(port: int, target: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int
         conn.close()
 
 
+def page(port: int, target: str, timeout: float = START_TIMEOUT) -> bytes:
+    """One GET of a page as a browser asks for it (HTML); an HTTP error is an error."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", target, headers={"Accept": "text/html"})
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {target}: HTTP {response.status}: {body[:300]!r}")
+        return body
+    finally:
+        conn.close()
+
+
+def visit_pages(running: Running, subject: str) -> int:
+    """Open every page of our server as a visitor would, once the canned answers of its start-up are prepared: each
+    canned query's page, the contested figures (twice), the sources, the home, data and queries pages, the busiest
+    entity, and an aggregation over every triple by /sparql. The number of requests."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        canned = json.loads(fetch(running.port, "/health")[1])["canned_answers"]
+        if canned["done"] >= canned["of"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    names = [q["name"] for q in json.loads(fetch(running.port, "/queries")[1])]
+    entity = "/" + subject.removeprefix("https://w3id.org/repatriation-kg/")
+    aggregate = PROLOGUE + "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n)"
+    targets = [f"/queries/{name}" for name in names] + ["/contested", "/contested", "/sources", "/", "/data"]
+    targets += ["/queries", entity]
+    for target in targets:
+        page(running.port, target)
+    status, body = fetch(running.port, f"/sparql?query={quote(aggregate)}", timeout=START_TIMEOUT)
+    if status != 200:
+        raise RuntimeError(f"the aggregation over every triple: HTTP {status}: {body[:300]!r}")
+    return len(targets) + 1
+
+
 def result_size(status: int, body: bytes) -> str:
     """How many results a SPARQL JSON answer holds ('true'/'false' for ASK), or the HTTP status on failure."""
     if status != 200:
@@ -537,7 +574,7 @@ def memory_lines(memory: dict[str, dict[str, float]], size: str) -> list[str]:
         for peer, m in memory.items()
     ]
     if size.isdigit() and int(size) == 1_000_000:
-        for peer in (p for p in OURS if p in memory):
+        for peer in (p for p in memory if p.split(",")[0] in OURS):
             pss = memory[peer]["pss"]
             out.append(f"  memory: {peer} PSS < 1024 MiB at 1M triples: {pss:.0f} {'PASS' if pss < 1024 else 'MISS'}")
     return out
@@ -811,6 +848,10 @@ def run(args: argparse.Namespace) -> int:
                             print(f"    {progress(cell)}", flush=True)
                     if (used := memory_mib(process_tree(running.pid))) is not None:
                         memory[peer] = used
+                    if peer in OURS and args.pages:
+                        visited = visit_pages(running, ds.subject)
+                        if (used := memory_mib(process_tree(running.pid))) is not None:
+                            memory[f"{peer}, after {visited} pages"] = used
                 finally:
                     stop(running)
             cells.sort(key=lambda c: (QUERY_NAMES.index(c.query), PEERS.index(c.peer)))
@@ -854,6 +895,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, help="query workers of our server (RKG_WORKERS; default: the server's)")
     parser.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
+    parser.add_argument(
+        "--pages",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="after its load, open every page of our server and measure its memory again (default: on)",
+    )
     parser.add_argument("--serve-bare", metavar="NQUADS", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

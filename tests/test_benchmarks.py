@@ -26,9 +26,10 @@ from benchmarks.bench_server import (
     result_size,
     summarise,
     target_lines,
+    visit_pages,
 )
 from benchmarks.synthetic import generate
-from tests.conftest import ROOT, rkg
+from tests.conftest import ROOT, rkg, serving
 
 REP = "https://w3id.org/repatriation-kg/ontology#"
 KG = "https://w3id.org/repatriation-kg/id/"
@@ -162,3 +163,14 @@ def test_memory_of_a_process_tree_and_the_memory_target():
     assert "  memory: ours-memory PSS < 1024 MiB at 1M triples: 2100 MISS" in lines
     assert "  memory: ours PSS < 1024 MiB at 1M triples: 800 PASS" in lines
     assert not [line for line in memory_lines(measured, "seed") if "PASS" in line or "MISS" in line]
+    measured["ours, after 27 pages"] = {"rss": 1100, "pss": 1050, "peak": 1300}
+    assert "  memory: ours, after 27 pages PSS < 1024 MiB at 1M triples: 1050 MISS" in memory_lines(measured, "1000000")
+
+
+def test_every_page_of_our_server_is_visited_for_its_memory():
+    from types import SimpleNamespace
+
+    with serving(workers=1) as url:
+        running = SimpleNamespace(port=int(url.rsplit(":", 1)[1]))
+        visited = visit_pages(running, "https://w3id.org/repatriation-kg/id/kazakhstan")  # every page answers 200
+    assert visited == len(list((ROOT / "queries").glob("*.rq"))) + 8
