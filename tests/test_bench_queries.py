@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
 from benchmarks.bench_queries import bound_queries, parse_engines, query_table, ratio_text, timed
 from benchmarks.synthetic import Generator, generate
-from benchmarks.virtuoso_side import dataset, form, parse_status, write_nquads
+from benchmarks.virtuoso_side import cut_short, dataset, form, parse_status, write_nquads
 from server.loading import UNION_GRAPH
 from server.project import GRAPH_BASE, PREFIXES, Layout
 from server.remote import MAX_GRAPH_PARAMETERS, with_dataset
@@ -71,6 +72,14 @@ def test_ratio_and_the_side_by_side_table():
     refused = {"queries": [{"query": "q", "error": "500: Virtuoso 42000 Error The estimated execution time"}]}
     assert query_table(embedded, refused, judged=True)[2].endswith("| refused | - | - | PASS | PASS |")
     assert query_table(None, refused, judged=True)[2] == "| q | - | - | - | - | - | - | refused | - | - | - | - |"
+
+
+def test_a_result_at_virtuosos_row_limit_or_stopped_at_its_timeout_is_cut_short():
+    assert not cut_short(httpx.Headers({"Content-Type": "application/sparql-results+json"}), 100_000)
+    assert cut_short(httpx.Headers({"X-SPARQL-MaxRows": "100000"}), 100_000)  # ResultSetMaxRows reached
+    assert not cut_short(httpx.Headers({"X-SPARQL-MaxRows": "100000"}), 99_999)
+    assert cut_short(httpx.Headers({"X-SQL-State": "S1TAT"}), 3)  # anytime query stopped at its time limit
+    assert not cut_short(httpx.Headers({"X-SPARQL-MaxRows": "unknown"}), 100_000)
 
 
 def test_proc_status_memory_in_mib():
