@@ -119,15 +119,27 @@ class EngineRefused(Exception):
         super().__init__(f"{status}: {first[:200]}")
 
 
+def cut_short(headers: httpx.Headers, rows: int) -> bool:
+    """Whether Virtuoso cut a SELECT result short. Its anytime-query timeout is reported in the X-SQL-State header;
+    its ResultSetMaxRows only by X-SPARQL-MaxRows: N, which Virtuoso 7.2.5 sends when the answer has N rows (the
+    limit reached, whether or not more rows existed) and leaves out below it."""
+    from server.remote import engine_row_limit
+
+    if headers.get("x-sql-state"):
+        return True
+    limit = engine_row_limit(headers)
+    return limit is not None and rows >= limit
+
+
 def run_remote(client: httpx.Client, url: str, query: str, graphs: Sequence[str]) -> tuple[int, bool, float]:
     """Send one query and read every row; (rows, partial, seconds). Partial: Virtuoso cut the result short (its
-    ResultSetMaxRows, or its anytime-query timeout, reported in the X-SQL-State header)."""
+    ResultSetMaxRows or its anytime-query timeout, see `cut_short`)."""
     started = time.perf_counter()
     response = client.post(url, data=form(query, graphs), headers={"Accept": JSON})
     if response.status_code != 200:
         raise EngineRefused(response.status_code, response.text)
     rows = len(response.json()["results"]["bindings"])
-    partial = bool(response.headers.get("x-sql-state"))
+    partial = cut_short(response.headers, rows)
     return rows, partial, time.perf_counter() - started
 
 

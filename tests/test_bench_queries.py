@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
 from benchmarks.bench_queries import bound_queries, parse_engines, query_table, ratio_text, report, timed
 from benchmarks.synthetic import Generator, generate
-from benchmarks.virtuoso_side import dataset, form, parse_status, write_nquads
+from benchmarks.virtuoso_side import cut_short, dataset, form, parse_status, write_nquads
 from server.loading import UNION_GRAPH
 from server.project import GRAPH_BASE, PREFIXES, Layout
 from server.remote import MAX_GRAPH_PARAMETERS, with_dataset
@@ -85,6 +86,14 @@ def test_the_request_target_counts_served_pages_and_the_first_request_of_a_given
     assert not report(1_000_000, embedded, None)
     assert "): 1 of 2: MISS" in capsys.readouterr().out
     assert report(100_000, embedded, None)  # the targets are stated at 1M
+
+
+def test_a_result_at_virtuosos_row_limit_or_stopped_at_its_timeout_is_cut_short():
+    assert not cut_short(httpx.Headers({"Content-Type": "application/sparql-results+json"}), 100_000)
+    assert cut_short(httpx.Headers({"X-SPARQL-MaxRows": "100000"}), 100_000)  # ResultSetMaxRows reached
+    assert not cut_short(httpx.Headers({"X-SPARQL-MaxRows": "100000"}), 99_999)
+    assert cut_short(httpx.Headers({"X-SQL-State": "S1TAT"}), 3)  # anytime query stopped at its time limit
+    assert not cut_short(httpx.Headers({"X-SPARQL-MaxRows": "unknown"}), 100_000)
 
 
 def test_proc_status_memory_in_mib():
